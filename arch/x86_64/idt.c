@@ -1,0 +1,125 @@
+/* idt.c — the IDT and the trap dispatcher.
+ * Vectors 0-31 are CPU exceptions: reported in full (registers, faulting
+ * address, symbolized backtrace) and the CPU halts. Vectors 32-255 are
+ * device and local interrupts: dispatched to kernel/irq.c and acknowledged
+ * at the local APIC. */
+#include <rayos/arch.h>
+#include <rayos/irq.h>
+#include <rayos/percpu.h>
+#include <rayos/panic.h>
+#include <rayos/ksyms.h>
+#include <rayos/printf.h>
+#include "x86.h"
+#include "trap.h"
+
+struct idt_entry {
+	u16 off_lo, sel;
+	u8 ist, flags;
+	u16 off_mid;
+	u32 off_hi, zero;
+} __packed;
+
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+extern const u64 isr_stub_table[256];
+int gdt_ist_of(u64 addr);
+
+static void set_gate(int v, u64 handler, u8 ist)
+{
+	idt[v].off_lo = handler & 0xffff;
+	idt[v].sel = GDT_KCODE;
+	idt[v].ist = ist;
+	idt[v].flags = 0x8e; /* present, DPL 0, interrupt gate */
+	idt[v].off_mid = (handler >> 16) & 0xffff;
+	idt[v].off_hi = handler >> 32;
+	idt[v].zero = 0;
+}
+
+void idt_init(void)
+{
+	for (int v = 0; v < 256; v++)
+		set_gate(v, isr_stub_table[v], 0);
+	set_gate(2, isr_stub_table[2], 2);   /* NMI */
+	set_gate(8, isr_stub_table[8], 1);   /* double fault */
+	set_gate(18, isr_stub_table[18], 3); /* machine check */
+	struct __packed { u16 limit; u64 base; } idtr = { sizeof(idt) - 1, (u64)idt };
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+static const char *const exc_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range exceeded", "invalid opcode", "device not available",
+	"double fault", "coprocessor segment overrun", "invalid TSS",
+	"segment not present", "stack-segment fault", "general protection fault",
+	"page fault", "reserved", "x87 floating-point error", "alignment check",
+	"machine check", "SIMD floating-point error", "virtualization exception",
+	"control protection exception", "reserved", "reserved", "reserved",
+	"reserved", "reserved", "reserved", "hypervisor injection",
+	"VMM communication", "security exception", "reserved",
+};
+
+/* Hook for the memory manager: explains a faulting address (guard page,
+ * unmapped, ...) or returns NULL. */
+const char *(*fault_addr_explain)(u64 addr);
+
+static void print_sym(const char *label, u64 addr)
+{
+	char buf[160];
+	ksyms_format(addr, buf, sizeof(buf));
+	panic_printf("%s%016llx %s\n", label, (unsigned long long)addr, buf);
+}
+
+static void report_exception(struct trap_frame *f)
+{
+	u64 cr2 = read_cr2();
+	panic_begin();
+	panic_printf("\n*** KERNEL EXCEPTION: %s (vector %llu, error 0x%llx) on CPU %u ***\n",
+		     exc_names[f->vector], (unsigned long long)f->vector,
+		     (unsigned long long)f->error, this_cpu()->id);
+	print_sym("RIP: ", f->rip);
+	if (f->vector == 14) {
+		panic_printf("fault address (CR2): %016llx (%s %s, %s mode%s%s)\n",
+			     (unsigned long long)cr2,
+			     f->error & 1 ? "protection violation on" : "not-present page on",
+			     f->error & 16 ? "instruction fetch" : f->error & 2 ? "write" : "read",
+			     f->error & 4 ? "user" : "kernel",
+			     f->error & 8 ? ", reserved bit set" : "", "");
+		const char *why = fault_addr_explain ? fault_addr_explain(cr2) : NULL;
+		if (why)
+			panic_printf("fault address is %s\n", why);
+	}
+	int ist = gdt_ist_of(f->rsp);
+	panic_printf("RSP: %016llx%s  RFLAGS: %016llx  CS: %04llx  SS: %04llx\n",
+		     (unsigned long long)f->rsp, ist ? " (on an IST stack)" : "",
+		     (unsigned long long)f->rflags, (unsigned long long)f->cs,
+		     (unsigned long long)f->ss);
+	panic_printf("RAX: %016llx RBX: %016llx RCX: %016llx\n",
+		     (unsigned long long)f->rax, (unsigned long long)f->rbx, (unsigned long long)f->rcx);
+	panic_printf("RDX: %016llx RSI: %016llx RDI: %016llx\n",
+		     (unsigned long long)f->rdx, (unsigned long long)f->rsi, (unsigned long long)f->rdi);
+	panic_printf("RBP: %016llx R8:  %016llx R9:  %016llx\n",
+		     (unsigned long long)f->rbp, (unsigned long long)f->r8, (unsigned long long)f->r9);
+	panic_printf("R10: %016llx R11: %016llx R12: %016llx\n",
+		     (unsigned long long)f->r10, (unsigned long long)f->r11, (unsigned long long)f->r12);
+	panic_printf("R13: %016llx R14: %016llx R15: %016llx\n",
+		     (unsigned long long)f->r13, (unsigned long long)f->r14, (unsigned long long)f->r15);
+	panic_printf("CR0: %016llx CR2: %016llx CR3: %016llx CR4: %016llx\n",
+		     (unsigned long long)read_cr0(), (unsigned long long)cr2,
+		     (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+	panic_backtrace(f->rbp, f->rip);
+	panic_end("exception");
+}
+
+void trap_entry(struct trap_frame *f)
+{
+	if (f->vector < 32) {
+		report_exception(f);
+		return; /* not reached */
+	}
+	struct cpu *c = this_cpu();
+	c->irq_depth++;
+	c->irq_count++;
+	irq_dispatch((u8)f->vector);
+	c->irq_depth--;
+	if (f->vector != VEC_SPURIOUS)
+		lapic_eoi();
+}

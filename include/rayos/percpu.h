@@ -1,0 +1,32 @@
+/* percpu.h — per-CPU data, reached through the GS base on x86_64.
+ * Only CPU 0 exists until the SMP issue; the pointer is there from the start. */
+#ifndef RAYOS_PERCPU_H
+#define RAYOS_PERCPU_H
+#include <rayos/types.h>
+
+#define MAX_CPUS 64
+
+struct cpu {
+	struct cpu *self;      /* must stay first: this_cpu() loads gs:0 */
+	u32 id;                /* logical CPU number */
+	u32 apic_id;
+	bool online;
+	u32 irq_depth;         /* nesting of interrupt handlers */
+	u64 irq_count;
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern u32 nr_cpus_online;
+
+static inline struct cpu *this_cpu(void)
+{
+#ifdef RAYOS_HOSTED
+	return &cpus[0];
+#else
+	struct cpu *c;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+#endif
+}
+
+#endif

@@ -1,0 +1,94 @@
+/* console.c — the list of output consoles and kprintf.
+ * Consoles register once at init (before SMP); the list is then read-only,
+ * so writers walk it without a lock. */
+#include <rayos/console.h>
+#include <rayos/printf.h>
+
+static struct console *consoles;
+
+void console_register(struct console *c)
+{
+	struct console **pp = &consoles;
+	while (*pp)
+		pp = &(*pp)->next;
+	c->next = NULL;
+	*pp = c;
+}
+
+void console_write(const char *s, size_t n)
+{
+	for (struct console *c = consoles; c; c = c->next)
+		c->write(s, n);
+}
+
+void console_write_panic(const char *s, size_t n)
+{
+	for (struct console *c = consoles; c; c = c->next)
+		(c->write_panic ? c->write_panic : c->write)(s, n);
+}
+
+int console_poll_char(void)
+{
+	for (struct console *c = consoles; c; c = c->next) {
+		if (c->poll_char) {
+			int ch = c->poll_char();
+			if (ch >= 0)
+				return ch;
+		}
+	}
+	return -1;
+}
+
+struct linebuf {
+	char buf[128];
+	size_t n;
+	void (*flush)(const char *s, size_t n);
+};
+
+static void lb_put(void *ctx, char c)
+{
+	struct linebuf *lb = ctx;
+	if (c == '\n') {
+		if (lb->n == sizeof(lb->buf))
+			lb->flush(lb->buf, lb->n), lb->n = 0;
+		lb->buf[lb->n++] = '\r';
+	}
+	if (lb->n == sizeof(lb->buf))
+		lb->flush(lb->buf, lb->n), lb->n = 0;
+	lb->buf[lb->n++] = c;
+}
+
+int vkprintf(const char *fmt, va_list ap)
+{
+	struct linebuf lb = { .n = 0, .flush = console_write };
+	int n = vcbprintf(lb_put, &lb, fmt, ap);
+	if (lb.n)
+		console_write(lb.buf, lb.n);
+	return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vkprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int panic_vprintf(const char *fmt, va_list ap)
+{
+	struct linebuf lb = { .n = 0, .flush = console_write_panic };
+	int n = vcbprintf(lb_put, &lb, fmt, ap);
+	if (lb.n)
+		console_write_panic(lb.buf, lb.n);
+	return n;
+}
+
+bool console_input_irq_driven(void)
+{
+	for (struct console *c = consoles; c; c = c->next)
+		if (c->poll_char && !(c->input_irq && c->input_irq()))
+			return false;
+	return true;
+}

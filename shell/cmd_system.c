@@ -1,0 +1,100 @@
+/* cmd_system.c — cpuinfo, mem, and fault (deliberate CPU exceptions, to see
+ * and test the fault reporter). */
+#include <rayos/shell.h>
+#include <rayos/arch.h>
+#include <rayos/bootinfo.h>
+#include <rayos/percpu.h>
+#include <rayos/string.h>
+#include <rayos/time.h>
+
+static int cmd_cpuinfo(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return -EINVAL;
+	struct arch_cpu_desc d;
+	arch_cpu_describe(&d);
+	u64 hz = clock_cycle_rate();
+	const struct timer_device *td = timer_device_current();
+	for (u32 i = 0; i < MAX_CPUS; i++) {
+		if (!cpus[i].online)
+			continue;
+		shell_printf("cpu %u: online, APIC id %u\n", cpus[i].id, cpus[i].apic_id);
+	}
+	shell_printf("vendor:    %s\n", d.vendor);
+	shell_printf("model:     %s\n", d.brand[0] ? d.brand : "(no brand string)");
+	shell_printf("family %u model %u stepping %u\n", d.family, d.model, d.stepping);
+	shell_printf("features: %s%s%s%s%s\n", d.nx ? " nx" : "", d.tsc_deadline ? " tsc-deadline" : "",
+		     d.tsc_invariant ? " invariant-tsc" : "", d.x2apic ? " x2apic" : "",
+		     d.hypervisor ? " hypervisor" : "");
+	if (hz)
+		shell_printf("TSC:       %llu.%06llu MHz (calibrated against %s)\n",
+			     (unsigned long long)(hz / 1000000), (unsigned long long)(hz % 1000000),
+			     clock_calibration_source());
+	else
+		shell_printf("TSC:       not calibrated\n");
+	shell_printf("clock:     %s\n", clock_current() ? clock_current()->name : "none");
+	shell_printf("timer:     %s\n", td ? td->name : "none");
+	shell_printf("cpus online: %u\n", nr_cpus_online);
+	return 0;
+}
+SHELL_CMD(cpuinfo, "cpuinfo", "cpuinfo", "describe the CPUs, the cycle counter and the timer", cmd_cpuinfo);
+
+static int cmd_mem(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return -EINVAL;
+	u64 by_type[MEM_BAD + 1] = { 0 };
+	shell_printf("boot memory map (%s):\n", boot_info.loader_name);
+	for (u32 i = 0; i < boot_info.nr_regions; i++) {
+		const struct mem_region *r = &boot_info.regions[i];
+		shell_printf("  %016llx-%016llx %10llu KiB  %s\n", (unsigned long long)r->base,
+			     (unsigned long long)(r->base + r->length - 1),
+			     (unsigned long long)(r->length >> 10), mem_type_name(r->type));
+		if (r->type <= MEM_BAD)
+			by_type[r->type] += r->length;
+	}
+	shell_printf("usable:    %llu KiB (%llu MiB)\n", (unsigned long long)(by_type[MEM_USABLE] >> 10),
+		     (unsigned long long)(by_type[MEM_USABLE] >> 20));
+	shell_printf("reserved:  %llu KiB\n", (unsigned long long)(by_type[MEM_RESERVED] >> 10));
+	shell_printf("ACPI:      %llu KiB data, %llu KiB NVS\n",
+		     (unsigned long long)(by_type[MEM_ACPI_RECLAIM] >> 10),
+		     (unsigned long long)(by_type[MEM_ACPI_NVS] >> 10));
+	for (u32 i = 0; i < boot_info.nr_modules; i++)
+		shell_printf("module %u:  %016llx-%016llx %llu KiB %s\n", i,
+			     (unsigned long long)boot_info.modules[i].start,
+			     (unsigned long long)boot_info.modules[i].end,
+			     (unsigned long long)((boot_info.modules[i].end - boot_info.modules[i].start) >> 10),
+			     boot_info.modules[i].cmdline);
+	extern char __boot_start[], __kernel_start[], __kernel_end[];
+	shell_printf("kernel image: %llu KiB at physical %#llx\n",
+		     (unsigned long long)(((u64)__kernel_end - (u64)__kernel_start) >> 10),
+		     (unsigned long long)(u64)__boot_start);
+	return 0;
+}
+SHELL_CMD(mem, "mem", "mem", "show the boot memory map and totals", cmd_mem);
+
+static volatile int zero;
+/* addresses through volatile objects, so the compiler cannot see them */
+static volatile uintptr_t null_addr = 0x10, noncanonical_addr = 0x8000000000000000ULL;
+
+static int cmd_fault(int argc, char **argv)
+{
+	if (argc != 2)
+		return -EINVAL;
+	if (!strcmp(argv[1], "pf")) {
+		volatile int *p = (volatile int *)null_addr;
+		return *p;
+	} else if (!strcmp(argv[1], "ud")) {
+		__builtin_trap();
+	} else if (!strcmp(argv[1], "de")) {
+		return 1 / zero;
+	} else if (!strcmp(argv[1], "gp")) {
+		volatile int *p = (volatile int *)noncanonical_addr;
+		return *p;
+	}
+	return -EINVAL;
+}
+SHELL_CMD(fault, "fault", "fault pf|ud|de|gp",
+	  "raise a CPU exception on purpose to see the fault report (halts the kernel)", cmd_fault);
