@@ -80,3 +80,6 @@ bootstrap:
 
 clean:
 	rm -rf $(BUILD)
+
+# Hosted unit tests (tests/host/host.mk defines test-host).
+-include tests/host/host.mk
