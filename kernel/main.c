@@ -3,7 +3,8 @@
  *  1. console (polled serial), GDT/TSS/per-CPU, IDT: faults report from here
  *  2. boot information and the command line; the log
  *  3. paging (final page tables, direct map)
- *  4. ACPI tables, then interrupt controllers from the MADT
+ *  4. ACPI tables; NUMA topology and the page allocator (zones per node)
+ *     — bootmem closes here; then interrupt controllers from the MADT
  *  5. time: cycle-counter calibration, timer device, wall clock
  *  6. interrupts on; serial receive goes interrupt-driven
  *  7. core metrics, then ktest= or the shell
@@ -15,6 +16,8 @@
 #include <rayos/ktest.h>
 #include <rayos/log.h>
 #include <rayos/metrics.h>
+#include <rayos/mm.h>
+#include <rayos/numa.h>
 #include <rayos/panic.h>
 #include <rayos/power.h>
 #include <rayos/printf.h>
@@ -68,6 +71,8 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 
 	arch_mm_init();
 	acpi_init();
+	numa_init();
+	mm_init();
 	arch_irq_init();
 	arch_time_init();
 	arch_irq_enable();

@@ -11,10 +11,8 @@
  * The identity map of the boot tables is gone afterwards, so a stray
  * low pointer faults instead of silently working.
  *
- * The early allocator hands out zeroed 4 KiB pages by bumping through the
- * usable regions of the memory map, skipping the first MiB, the kernel image
- * and the boot modules (initrd). The memory issue's buddy allocator takes
- * over what is left; early_alloc_used_bytes() says how much it used.
+ * Page-table pages come from bootmem (mm/bootmem.c) during boot and from the
+ * page allocator once mm_init() has closed bootmem.
  *
  * Reference: Intel SDM vol. 3A ch. 4.5 (4-level paging). */
 #include <rayos/arch.h>
@@ -22,6 +20,8 @@
 #include <rayos/log.h>
 #include <rayos/string.h>
 #include <rayos/panic.h>
+#include <rayos/bootmem.h>
+#include <rayos/mm.h>
 #include "x86.h"
 
 #define PTE_P   (1ULL << 0)
@@ -40,13 +40,7 @@ extern char __boot_start[];
 static bool direct_map_ready;
 static u64 kernel_pml4;
 static u64 nx_bit;
-
-/* early allocator state */
-static u32 ea_region;
-static u64 ea_next;
-static u64 ea_used;
-
-static u64 mmio_next = MMIO_BASE;
+static u64 mmio_next = MMIO_BASE; /* next free address in the MMIO window */
 
 void *arch_phys_to_virt(u64 phys)
 {
@@ -65,54 +59,21 @@ u64 arch_virt_to_phys(const void *v)
 	return a;
 }
 
-static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+void arch_kernel_phys_range(u64 *start, u64 *end)
 {
-	return a < b + blen && b < a + alen;
+	*start = (u64)__boot_start;
+	*end = (u64)__kernel_end - KERNEL_VMA;
 }
 
-/* Is [p, p+4K) free for the early allocator to take? */
-static bool page_is_free(u64 p)
-{
-	if (p < 0x100000)
-		return false;
-	u64 kstart = (u64)__boot_start, kend = (u64)__kernel_end - KERNEL_VMA;
-	if (overlaps(p, 4096, kstart, kend - kstart))
-		return false;
-	for (u32 i = 0; i < boot_info.nr_modules; i++)
-		if (overlaps(p, 4096, boot_info.modules[i].start,
-			     boot_info.modules[i].end - boot_info.modules[i].start))
-			return false;
-	if (!direct_map_ready && p >= (4ULL << 30))
-		return false;
-	return true;
-}
-
+/* Page-table pages: from bootmem until mm_init closes it, then from the
+ * page allocator. */
 u64 early_alloc_page(void)
 {
-	while (ea_region < boot_info.nr_regions) {
-		const struct mem_region *r = &boot_info.regions[ea_region];
-		if (r->type != MEM_USABLE) {
-			ea_region++;
-			continue;
-		}
-		u64 start = ALIGN_UP(r->base, 4096), end = ALIGN_DOWN(r->base + r->length, 4096);
-		if (ea_next < start)
-			ea_next = start;
-		while (ea_next + 4096 <= end) {
-			u64 p = ea_next;
-			ea_next += 4096;
-			if (page_is_free(p)) {
-				memset(arch_phys_to_virt(p), 0, 4096);
-				ea_used += 4096;
-				return p;
-			}
-		}
-		ea_region++;
-	}
-	return 0;
+	if (!bootmem_closed())
+		return bootmem_alloc_page();
+	struct page *p = alloc_page(GFP_ATOMIC | GFP_ZERO);
+	return p ? page_to_pfn(p) << PAGE_SHIFT : 0;
 }
-
-u64 early_alloc_used_bytes(void) { return ea_used; }
 
 /* Returns the entry for va at the level whose pages are `page` bytes,
  * creating intermediate tables. */
@@ -205,6 +166,7 @@ void paging_init(void)
 	write_cr4(read_cr4() | (1 << 7)); /* PGE */
 	write_cr3(kernel_pml4);
 	direct_map_ready = true;
+	bootmem_direct_map_ready();
 	pr_info("mm", "paging: kernel text RX, rodata R, data RW (NX %s); direct map of %llu MiB low memory",
 		cpu_has_nx ? "on" : "unsupported", (unsigned long long)(low_end >> 20));
 }

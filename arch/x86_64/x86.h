@@ -52,9 +52,8 @@ void paging_init(void);
 void cpu_features_init(void);
 extern bool cpu_has_nx, cpu_has_tsc_deadline, cpu_has_invariant_tsc;
 
-/* Early physical page allocator (bump, from the memory map). */
-u64 early_alloc_page(void); /* zeroed, 0 on exhaustion */
-u64 early_alloc_used_bytes(void);
+/* A zeroed page for page tables (bootmem, later the page allocator). */
+u64 early_alloc_page(void);
 
 /* Local APIC and IOAPIC. */
 void lapic_eoi(void);

@@ -34,6 +34,9 @@ void *arch_map_mmio(u64 phys, size_t size);
 void *arch_phys_to_virt(u64 phys);
 u64 arch_virt_to_phys(const void *virt);
 
+/* Physical extent of the loaded kernel image [start, end). */
+void arch_kernel_phys_range(u64 *start, u64 *end);
+
 /* Stack walking for backtraces: calls fn for each return address. */
 void arch_backtrace(u64 frame_pointer, void (*fn)(u64 addr, void *ctx), void *ctx);
 u64 arch_frame_pointer(void);

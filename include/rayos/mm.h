@@ -1,0 +1,167 @@
+/* mm.h — physical page allocation (mm/page_alloc.c), the kernel heap
+ * (mm/slab.c: kmalloc and object caches), object pools (mm/pool.c) and
+ * kernel virtual areas (mm/vmalloc.c).
+ *
+ * Physical memory is split into one zone per NUMA node; each zone is a
+ * binary buddy allocator (orders 0..MAX_ORDER) with per-CPU caches of
+ * order-0 pages in front. Every page frame has a struct page.
+ *
+ * Lock order: slab cache lock -> zone lock. Per-CPU caches (page and slab
+ * magazines) are touched only by their own CPU with interrupts disabled. */
+#ifndef RAYOS_MM_H
+#define RAYOS_MM_H
+#include <rayos/types.h>
+#include <rayos/list.h>
+#include <rayos/spinlock.h>
+#include <rayos/percpu.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define MAX_ORDER 10 /* largest block: 2^10 pages = 4 MiB */
+#define NR_ORDERS (MAX_ORDER + 1)
+#define MAX_NUMNODES 8
+
+/* Allocation flags. */
+typedef unsigned gfp_t;
+#define GFP_KERNEL   0x0u  /* may sleep: reclaim (shrinkers) may run */
+#define GFP_ATOMIC   0x1u  /* must not sleep; may dip into half the min reserve */
+#define GFP_ZERO     0x2u  /* zero the memory */
+#define GFP_NOWARN   0x4u  /* do not log a failure (it is still counted) */
+#define GFP_THISNODE 0x8u  /* no fallback to other nodes */
+
+/* struct page flags */
+#define PG_reserved 0x01u /* not managed (hole, firmware, kernel image) */
+#define PG_buddy    0x02u /* head of a free block in a buddy free list */
+#define PG_pcp      0x04u /* free, in a per-CPU page cache */
+#define PG_head     0x08u /* head of an allocated block of 2^order pages */
+#define PG_slab     0x10u /* owned by a slab cache (page->owner) */
+#define PG_large    0x20u /* a kmalloc allocation larger than the size classes */
+
+struct page {
+	u32 flags;
+	u8 order;  /* PG_buddy: block order; PG_head: allocation order */
+	u8 node;
+	u16 pad;
+	struct list_head lru; /* buddy free list, per-CPU list or slab list */
+	void *owner;          /* PG_slab: the slab */
+};
+
+/* One per CPU per zone; only its CPU touches it, with interrupts off. */
+struct per_cpu_pages {
+	struct list_head list;
+	u32 count;  /* pages in list */
+	u32 high;   /* drain back to the buddy lists above this */
+	u32 batch;  /* pages moved per refill or drain */
+	u32 window; /* operations since the last resize */
+	u32 window_miss;
+	u64 hits, misses;
+};
+
+struct zone {
+	spinlock_t lock;
+	/* zone->lock protects: */
+	struct list_head free_area[NR_ORDERS];
+	u64 nr_free[NR_ORDERS];  /* blocks per order */
+	u64 free_pages;          /* pages in the buddy lists */
+	/* constant after zone_init: */
+	int node;
+	u64 start_pfn, spanned_pages, managed_pages;
+	struct page *map;        /* spanned_pages entries */
+	u64 wmark_min, wmark_low, wmark_high;
+	/* per-CPU, see struct per_cpu_pages */
+	struct per_cpu_pages pcp[MAX_CPUS];
+	/* statistics (atomic) */
+	u64 alloc_ok, alloc_fail, bad_free;
+};
+
+/* ---- zone core: portable, also driven by the hosted tests ---- */
+int zone_init(struct zone *z, int node, u64 start_pfn, u64 spanned, struct page *map);
+/* Hand [pfn, pfn+n) to the buddy lists (boot: usable RAM). */
+void zone_add_free_range(struct zone *z, u64 pfn, u64 n);
+void zone_set_watermarks(struct zone *z);
+struct page *zone_alloc(struct zone *z, unsigned order, gfp_t gfp);
+/* 0, or -EINVAL for a double free / never-allocated page / wrong order
+ * (reported and counted; the memory is left alone). */
+int zone_free(struct zone *z, struct page *p, unsigned order);
+/* Full consistency check; returns 0 or -EINVAL and writes why into why. */
+int zone_check(struct zone *z, char *why, size_t why_size);
+u64 zone_free_total(struct zone *z); /* buddy + per-CPU cached */
+u64 zone_pcp_total(struct zone *z);
+/* Linux's extfrag index (mm/vmstat.c) for an order, times 1000:
+ * -1000 = the allocation would succeed; 0..1000 = failure would be due to
+ * lack of memory (0) .. fragmentation (1000). */
+int zone_frag_index(struct zone *z, unsigned order);
+void zone_drain_pcp(struct zone *z, u32 cpu);
+static inline struct page *zone_pfn_to_page(struct zone *z, u64 pfn)
+{
+	return pfn >= z->start_pfn && pfn - z->start_pfn < z->spanned_pages ?
+		&z->map[pfn - z->start_pfn] : NULL;
+}
+static inline u64 zone_page_to_pfn(const struct zone *z, const struct page *p)
+{
+	return z->start_pfn + (u64)(p - z->map);
+}
+
+/* ---- the machine's memory ---- */
+extern struct zone *zones[MAX_NUMNODES];
+extern int nr_nodes;
+
+/* Reclaim callbacks run when a zone falls below its low watermark. */
+struct shrinker {
+	const char *name;
+	u64 (*shrink)(void); /* returns pages released */
+	struct shrinker *next;
+};
+void shrinker_register(struct shrinker *s);
+
+struct page *alloc_pages_node(int node, gfp_t gfp, unsigned order);
+struct page *alloc_pages(gfp_t gfp, unsigned order); /* this CPU's node first */
+void free_pages(struct page *p, unsigned order);
+static inline struct page *alloc_page(gfp_t gfp) { return alloc_pages(gfp, 0); }
+
+struct page *pfn_to_page(u64 pfn);   /* NULL if not in any zone */
+u64 page_to_pfn(const struct page *p);
+struct zone *page_zone(const struct page *p);
+void *page_address(const struct page *p);
+struct page *virt_to_page(const void *addr); /* direct-map addresses */
+
+/* Convenience: virtual addresses of 2^order pages. */
+void *get_free_pages(gfp_t gfp, unsigned order);
+void free_pages_addr(void *addr, unsigned order);
+
+int cpu_to_node(u32 cpu);
+void mm_note_alloc_failure(const char *allocator, gfp_t gfp, u64 size);
+
+/* Boot: build zones from the memory map and NUMA information. */
+void mm_init(void);
+struct mem_stats {
+	u64 total_bytes, free_bytes;
+};
+void mm_stats(struct mem_stats *s);
+
+/* ---- heap ---- */
+void *kmalloc(size_t size, gfp_t gfp);
+void *kzalloc(size_t size, gfp_t gfp);
+void kfree(const void *p);
+size_t ksize(const void *p); /* usable size */
+
+struct kmem_cache;
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     void (*ctor)(void *obj));
+void kmem_cache_destroy(struct kmem_cache *c);
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp);
+void kmem_cache_free(struct kmem_cache *c, void *obj);
+
+/* ---- pools ---- */
+struct mempool;
+/* nr objects preallocated; `reserve` of them only for POOL_RESERVE callers */
+struct mempool *mempool_create(const char *name, size_t obj_size, u32 nr, u32 reserve);
+#define POOL_RESERVE 0x100u
+void *mempool_alloc(struct mempool *p, gfp_t gfp);
+void mempool_free(struct mempool *p, void *obj);
+
+/* ---- kernel virtual areas ---- */
+void *vmalloc(size_t size);
+void vfree(void *addr);
+
+#endif
