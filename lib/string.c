@@ -71,6 +71,15 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+char *strstr(const char *h, const char *n)
+{
+	size_t nl = strlen(n);
+	for (; *h; h++)
+		if (!strncmp(h, n, nl))
+			return (char *)h;
+	return nl ? NULL : (char *)h;
+}
+
 char *strchr(const char *s, int c)
 {
 	for (;; s++) {

@@ -1,4 +1,4 @@
-/* cmd_system.c — cpuinfo, mem, and fault (deliberate CPU exceptions, to see
+/* cmd_system.c — cpuinfo, and fault (deliberate CPU exceptions, to see
  * and test the fault reporter). */
 #include <rayos/shell.h>
 #include <rayos/arch.h>
@@ -39,41 +39,6 @@ static int cmd_cpuinfo(int argc, char **argv)
 	return 0;
 }
 SHELL_CMD(cpuinfo, "cpuinfo", "cpuinfo", "describe the CPUs, the cycle counter and the timer", cmd_cpuinfo);
-
-static int cmd_mem(int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 1)
-		return -EINVAL;
-	u64 by_type[MEM_BAD + 1] = { 0 };
-	shell_printf("boot memory map (%s):\n", boot_info.loader_name);
-	for (u32 i = 0; i < boot_info.nr_regions; i++) {
-		const struct mem_region *r = &boot_info.regions[i];
-		shell_printf("  %016llx-%016llx %10llu KiB  %s\n", (unsigned long long)r->base,
-			     (unsigned long long)(r->base + r->length - 1),
-			     (unsigned long long)(r->length >> 10), mem_type_name(r->type));
-		if (r->type <= MEM_BAD)
-			by_type[r->type] += r->length;
-	}
-	shell_printf("usable:    %llu KiB (%llu MiB)\n", (unsigned long long)(by_type[MEM_USABLE] >> 10),
-		     (unsigned long long)(by_type[MEM_USABLE] >> 20));
-	shell_printf("reserved:  %llu KiB\n", (unsigned long long)(by_type[MEM_RESERVED] >> 10));
-	shell_printf("ACPI:      %llu KiB data, %llu KiB NVS\n",
-		     (unsigned long long)(by_type[MEM_ACPI_RECLAIM] >> 10),
-		     (unsigned long long)(by_type[MEM_ACPI_NVS] >> 10));
-	for (u32 i = 0; i < boot_info.nr_modules; i++)
-		shell_printf("module %u:  %016llx-%016llx %llu KiB %s\n", i,
-			     (unsigned long long)boot_info.modules[i].start,
-			     (unsigned long long)boot_info.modules[i].end,
-			     (unsigned long long)((boot_info.modules[i].end - boot_info.modules[i].start) >> 10),
-			     boot_info.modules[i].cmdline);
-	extern char __boot_start[], __kernel_start[], __kernel_end[];
-	shell_printf("kernel image: %llu KiB at physical %#llx\n",
-		     (unsigned long long)(((u64)__kernel_end - (u64)__kernel_start) >> 10),
-		     (unsigned long long)(u64)__boot_start);
-	return 0;
-}
-SHELL_CMD(mem, "mem", "mem", "show the boot memory map and totals", cmd_mem);
 
 static volatile int zero;
 /* addresses through volatile objects, so the compiler cannot see them */

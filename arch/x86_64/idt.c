@@ -9,6 +9,7 @@
 #include <rayos/panic.h>
 #include <rayos/ksyms.h>
 #include <rayos/printf.h>
+#include <rayos/vm.h>
 #include "x86.h"
 #include "trap.h"
 
@@ -57,9 +58,45 @@ static const char *const exc_names[32] = {
 	"VMM communication", "security exception", "reserved",
 };
 
-/* Hook for the memory manager: explains a faulting address (guard page,
- * unmapped, ...) or returns NULL. */
-const char *(*fault_addr_explain)(u64 addr);
+struct extable_entry {
+	u64 insn, fixup;
+};
+extern const struct extable_entry __start_rayos_extable[], __stop_rayos_extable[];
+
+/* Where probe_exec() jumped; a fetch fault there returns to its caller. */
+static u64 probe_exec_target;
+
+int probe_exec(const void *addr)
+{
+	probe_exec_target = (u64)addr;
+	int r = ((int (*)(void))addr)();
+	probe_exec_target = 0;
+	return r;
+}
+
+/* An expected fault (probe routines, later user copies): resume at the
+ * fixup with -EFAULT in %rax. Returns true when handled. */
+static bool fixup_fault(struct trap_frame *f)
+{
+	if (f->vector != 14 && f->vector != 13)
+		return false;
+	for (const struct extable_entry *e = __start_rayos_extable; e < __stop_rayos_extable; e++) {
+		if (e->insn == f->rip) {
+			f->rip = e->fixup;
+			f->rax = (u64)-EFAULT;
+			return true;
+		}
+	}
+	if (probe_exec_target && f->rip == probe_exec_target && f->vector == 14 && (f->error & 16)) {
+		/* the call pushed the return address: return there */
+		f->rip = *(u64 *)f->rsp;
+		f->rsp += 8;
+		f->rax = (u64)-EFAULT;
+		probe_exec_target = 0;
+		return true;
+	}
+	return false;
+}
 
 static void print_sym(const char *label, u64 addr)
 {
@@ -83,7 +120,8 @@ static void report_exception(struct trap_frame *f)
 			     f->error & 16 ? "instruction fetch" : f->error & 2 ? "write" : "read",
 			     f->error & 4 ? "user" : "kernel",
 			     f->error & 8 ? ", reserved bit set" : "", "");
-		const char *why = fault_addr_explain ? fault_addr_explain(cr2) : NULL;
+		char buf[160];
+		const char *why = vm_explain_fault(cr2, buf, sizeof(buf));
 		if (why)
 			panic_printf("fault address is %s\n", why);
 	}
@@ -112,6 +150,8 @@ static void report_exception(struct trap_frame *f)
 void trap_entry(struct trap_frame *f)
 {
 	if (f->vector < 32) {
+		if (fixup_fault(f))
+			return;
 		report_exception(f);
 		return; /* not reached */
 	}

@@ -8,6 +8,8 @@
  *    tables and legacy areas below it — plus every RAM range above 4 GiB;
  *  - a window for device memory at MMIO_BASE, mapped 4 KiB at a time,
  *    uncached (PCD|PWT), NX, on request (arch_map_mmio).
+ * arch_map_firmware() returns the direct-map address of firmware memory
+ * (ACPI tables) when the low direct map covers it, else maps it like MMIO.
  * The identity map of the boot tables is gone afterwards, so a stray
  * low pointer faults instead of silently working.
  *
@@ -22,6 +24,7 @@
 #include <rayos/panic.h>
 #include <rayos/bootmem.h>
 #include <rayos/mm.h>
+#include <rayos/vm.h>
 #include "x86.h"
 
 #define PTE_P   (1ULL << 0)
@@ -38,6 +41,7 @@ extern char __data_start[], __bss_end[], __kernel_end[];
 extern char __boot_start[];
 
 static bool direct_map_ready;
+static u64 direct_low_end; /* the low direct map covers [0, direct_low_end) */
 static u64 kernel_pml4;
 static u64 nx_bit;
 static u64 mmio_next = MMIO_BASE; /* next free address in the MMIO window */
@@ -119,10 +123,212 @@ void *arch_map_mmio(u64 phys, size_t size)
 	return (void *)(va + (phys - base));
 }
 
+void *arch_map_firmware(u64 phys, size_t size)
+{
+	if (!size)
+		return NULL;
+	if (direct_map_ready && phys < direct_low_end && size <= direct_low_end - phys)
+		return arch_phys_to_virt(phys);
+	if (!direct_map_ready && phys < (4ULL << 30) && size <= (4ULL << 30) - phys)
+		return (void *)phys; /* boot identity map */
+	return arch_map_mmio(phys, size);
+}
+
 static void map_kernel_section(char *start, char *end, u64 flags)
 {
 	u64 va = (u64)start;
 	map_range(va, va - KERNEL_VMA, ALIGN_UP((u64)end, 4096) - va, flags | PTE_G, 4096);
+}
+
+/* ---- the page-table API (vm.h) ---- */
+
+static void (*tlb_shootdown)(u64 va, u64 len);
+static u64 direct_map_end;
+
+void arch_vm_set_tlb_shootdown(void (*fn)(u64 va, u64 len)) { tlb_shootdown = fn; }
+
+static void flush_range(u64 va, u64 len)
+{
+	if (len <= 64 * 4096) {
+		for (u64 off = 0; off < len; off += 4096)
+			invlpg(va + off);
+	} else {
+		/* kernel pages are global: toggling CR4.PGE flushes them all */
+		u64 cr4 = read_cr4();
+		write_cr4(cr4 & ~(1ULL << 7));
+		write_cr4(cr4);
+	}
+	if (tlb_shootdown)
+		tlb_shootdown(va, len);
+}
+
+static u64 prot_bits(unsigned prot)
+{
+	u64 b = 0;
+	if (prot & VM_WRITE)
+		b |= PTE_W;
+	if (!(prot & VM_EXEC))
+		b |= nx_bit;
+	if (prot & VM_NOCACHE)
+		b |= PTE_PCD | PTE_PWT;
+	return b;
+}
+
+static unsigned bits_prot(u64 e)
+{
+	unsigned p = VM_READ;
+	if (e & PTE_W)
+		p |= VM_WRITE;
+	if (!(e & PTE_NX) || !nx_bit)
+		p |= VM_EXEC;
+	if (e & PTE_PCD)
+		p |= VM_NOCACHE;
+	return p;
+}
+
+/* Find the 4 KiB PTE for va. With create, missing tables are allocated and
+ * 2 MiB pages on the way are split into 512 4 KiB entries with the same
+ * rights. NULL if absent (or, with create, out of memory). */
+static u64 *pte_lookup(u64 va, bool create)
+{
+	u64 *table = arch_phys_to_virt(kernel_pml4);
+	const int shifts[3] = { 39, 30, 21 };
+	for (int l = 0; l < 3; l++) {
+		u64 *e = &table[(va >> shifts[l]) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return NULL;
+			u64 t = early_alloc_page();
+			if (!t)
+				return NULL;
+			*e = t | PTE_P | PTE_W;
+		} else if (*e & PTE_PS) {
+			if (l != 2 || !create)
+				return NULL; /* 1 GiB pages are never used */
+			u64 t = early_alloc_page();
+			if (!t)
+				return NULL;
+			u64 *pt = arch_phys_to_virt(t);
+			u64 base = *e & 0x000fffffffe00000ULL;
+			u64 flags = (*e & ~0x000fffffffe00000ULL & ~PTE_PS) | PTE_P;
+			for (int i = 0; i < 512; i++)
+				pt[i] = (base + ((u64)i << 12)) | flags;
+			*e = t | PTE_P | PTE_W; /* rights are decided at the leaves */
+			flush_range(va & ~((2ULL << 20) - 1), 2ULL << 20);
+		}
+		table = arch_phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[(va >> 12) & 511];
+}
+
+static bool kernel_va(u64 va, u64 len)
+{
+	return va >= DIRECT_MAP_BASE && va + len > va && !(va & 4095);
+}
+
+int arch_vm_map(u64 va, u64 pa, size_t len, unsigned prot)
+{
+	if (!kernel_va(va, len) || (pa & 4095) || !len)
+		return -EINVAL;
+	if ((prot & VM_WRITE) && (prot & VM_EXEC))
+		return -EINVAL; /* W^X */
+	len = ALIGN_UP(len, 4096);
+	for (u64 off = 0; off < len; off += 4096)
+		if (!arch_vm_query(va + off, NULL, NULL, NULL))
+			return -EEXIST;
+	for (u64 off = 0; off < len; off += 4096) {
+		u64 *pte = pte_lookup(va + off, true);
+		if (!pte) {
+			arch_vm_unmap(va, off);
+			return -ENOMEM;
+		}
+		*pte = (pa + off) | PTE_P | prot_bits(prot);
+	}
+	return 0;
+}
+
+int arch_vm_unmap(u64 va, size_t len)
+{
+	if (!kernel_va(va, len))
+		return -EINVAL;
+	len = ALIGN_UP(len, 4096);
+	for (u64 off = 0; off < len; off += 4096) {
+		u64 *pte = pte_lookup(va + off, false);
+		if (pte)
+			*pte = 0;
+	}
+	flush_range(va, len);
+	return 0;
+}
+
+int arch_vm_protect(u64 va, size_t len, unsigned prot)
+{
+	if (!kernel_va(va, len))
+		return -EINVAL;
+	if ((prot & VM_WRITE) && (prot & VM_EXEC))
+		return -EINVAL;
+	len = ALIGN_UP(len, 4096);
+	for (u64 off = 0; off < len; off += 4096) {
+		u64 pa;
+		if (arch_vm_query(va + off, &pa, NULL, NULL))
+			return -ENOENT;
+	}
+	for (u64 off = 0; off < len; off += 4096) {
+		u64 *pte = pte_lookup(va + off, true);
+		if (!pte)
+			return -ENOMEM;
+		*pte = (*pte & PTE_ADDR) | PTE_P | prot_bits(prot) | (*pte & PTE_G);
+	}
+	flush_range(va, len);
+	return 0;
+}
+
+int arch_vm_query(u64 va, u64 *pa, unsigned *prot, u64 *page_size)
+{
+	u64 *table = arch_phys_to_virt(kernel_pml4);
+	const int shifts[4] = { 39, 30, 21, 12 };
+	for (int l = 0; l < 4; l++) {
+		u64 e = table[(va >> shifts[l]) & 511];
+		if (!(e & PTE_P))
+			return -ENOENT;
+		if (l == 3 || (e & PTE_PS)) {
+			u64 size = 1ULL << shifts[l];
+			if (pa)
+				*pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
+			if (prot)
+				*prot = bits_prot(e);
+			if (page_size)
+				*page_size = size;
+			return 0;
+		}
+		table = arch_phys_to_virt(e & PTE_ADDR);
+	}
+	return -ENOENT;
+}
+
+#define VMALLOC_START 0xffffc90000000000ULL
+#define VMALLOC_END   0xffffe90000000000ULL
+
+void arch_vmalloc_range(u64 *start, u64 *end)
+{
+	*start = VMALLOC_START;
+	*end = VMALLOC_END;
+}
+
+size_t arch_vm_layout(struct vm_layout_entry *out, size_t max)
+{
+	struct vm_layout_entry all[] = {
+		{ "direct map (RAM, RW NX, 2 MiB pages)", DIRECT_MAP_BASE, direct_map_end },
+		{ "vmalloc (guard-paged areas)", VMALLOC_START, VMALLOC_END },
+		{ "kernel text (R X)", (u64)__text_start, ALIGN_UP((u64)__text_end, 4096) },
+		{ "kernel rodata (R NX)", (u64)__rodata_start, ALIGN_UP((u64)__rodata_end, 4096) },
+		{ "kernel data+bss (RW NX)", (u64)__data_start, (u64)__bss_end },
+		{ "device MMIO (RW NX uncached)", MMIO_BASE, mmio_next },
+	};
+	size_t n = MIN(max, ARRAY_SIZE(all));
+	for (size_t i = 0; i < n; i++)
+		out[i] = all[i];
+	return n;
 }
 
 void paging_init(void)
@@ -149,6 +355,8 @@ void paging_init(void)
 	const u64 big = 2ULL << 20;
 	low_end = ALIGN_UP(low_end, big);
 	map_range(DIRECT_MAP_BASE, 0, low_end, PTE_W | nx_bit, big);
+	direct_map_end = DIRECT_MAP_BASE + low_end;
+	direct_low_end = low_end;
 	for (u32 i = 0; i < boot_info.nr_regions; i++) {
 		const struct mem_region *r = &boot_info.regions[i];
 		if (r->type != MEM_USABLE || r->base + r->length <= low_end)
@@ -160,6 +368,7 @@ void paging_init(void)
 			u64 *pde = walk(kernel_pml4, DIRECT_MAP_BASE + p, big);
 			if (!(*pde & PTE_P))
 				*pde = p | PTE_P | PTE_W | PTE_PS | nx_bit;
+			direct_map_end = MAX(direct_map_end, DIRECT_MAP_BASE + p + big);
 		}
 	}
 

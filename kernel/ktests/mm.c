@@ -1,0 +1,256 @@
+/* ktests/mm.c — in-kernel tests of the page allocator and kernel virtual
+ * memory (suite mm): stress across orders, fragmentation then recovery,
+ * out-of-memory behaviour, bad-free detection, W^X, read-only kernel text,
+ * non-executable data, vmalloc guard pages. Every test checks the zones'
+ * invariants and that free memory is back where it was when it ends. */
+#include <rayos/ktest.h>
+#include <rayos/metrics.h>
+#include <rayos/mm.h>
+#include <rayos/vm.h>
+#include <rayos/string.h>
+#include <rayos/printf.h>
+
+static u64 free_now(void)
+{
+	struct mem_stats s;
+	for (int n = 0; n < nr_nodes; n++)
+		for (u32 c = 0; c < MAX_CPUS; c++)
+			if (cpus[c].online)
+				zone_drain_pcp(zones[n], c);
+	mm_stats(&s);
+	return s.free_bytes;
+}
+
+static bool zones_ok(struct ktest_ctx *t)
+{
+	char why[160];
+	for (int n = 0; n < nr_nodes; n++) {
+		if (zone_check(zones[n], why, sizeof(why))) {
+			ktest_fail(t, __FILE__, __LINE__, "node %d: %s", n, why);
+			return false;
+		}
+	}
+	return true;
+}
+
+static u64 rng_state = 0x2545F4914F6CDD1DULL;
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+#define NLIVE 256
+
+KTEST(mm, pages_stress_all_orders)
+{
+	static struct { struct page *p; unsigned order; u8 tag; } live[NLIVE];
+	u64 before = free_now();
+	int n = 0;
+	rng_state = 12345;
+	for (int i = 0; i < 4000; i++) {
+		if (n < NLIVE && (n == 0 || rnd() % 100 < 55)) {
+			unsigned order = rnd() % 100 < 70 ? 0 : rnd() % (MAX_ORDER + 1);
+			struct page *p = alloc_pages(GFP_KERNEL | GFP_NOWARN, order);
+			if (!p)
+				continue;
+			live[n].p = p;
+			live[n].order = order;
+			live[n].tag = (u8)(rnd() | 1);
+			memset(page_address(p), live[n].tag, PAGE_SIZE << order);
+			n++;
+		} else {
+			int k = (int)(rnd() % (u64)n);
+			u8 *m = page_address(live[k].p);
+			for (u64 off = 0; off < (PAGE_SIZE << live[k].order); off += 1024)
+				if (m[off] != live[k].tag) {
+					KT_EXPECT(m[off] == live[k].tag);
+					break;
+				}
+			free_pages(live[k].p, live[k].order);
+			live[k] = live[--n];
+		}
+	}
+	KT_EXPECT(zones_ok(t));
+	while (n--)
+		free_pages(live[n].p, live[n].order);
+	KT_EXPECT(zones_ok(t));
+	KT_EXPECT_EQ(free_now(), before);
+}
+
+KTEST(mm, fragmentation_then_recovery)
+{
+	enum { N = 2048 };
+	static struct page *pg[N];
+	u64 before = free_now();
+	struct zone *z = zones[0];
+	int n = 0;
+	for (; n < N; n++)
+		if (!(pg[n] = alloc_pages_node(0, GFP_KERNEL | GFP_NOWARN | GFP_THISNODE, 0)))
+			break;
+	KT_ASSERT(n > 64);
+	/* free every other page: memory is free but scattered in order-0 holes */
+	for (int i = 0; i < n; i += 2)
+		free_pages(pg[i], 0);
+	zone_drain_pcp(z, this_cpu()->id);
+	u64 holes = z->nr_free[0];
+	KT_EXPECT(holes >= (u64)n / 2 - 1);
+	KT_EXPECT(zones_ok(t));
+	for (int i = 1; i < n; i += 2)
+		free_pages(pg[i], 0);
+	zone_drain_pcp(z, this_cpu()->id);
+	/* every hole merged back: the order-0 list shrank to what it was */
+	KT_EXPECT(z->nr_free[0] < holes / 4);
+	KT_EXPECT_EQ(zone_frag_index(z, 3), -1000);
+	KT_EXPECT(zones_ok(t));
+	KT_EXPECT_EQ(free_now(), before);
+}
+
+KTEST(mm, out_of_memory_is_survivable)
+{
+	enum { N = 4096 };
+	static struct page *blk[N];
+	struct metric_family *fam = metrics_find("rayos_alloc_failures_total");
+	KT_ASSERT(fam != NULL);
+	struct metric *fail = NULL;
+	for (struct metric *m = fam->members; m; m = m->next)
+		if (!strcmp(m->labels, "allocator=\"page\""))
+			fail = m;
+	KT_ASSERT(fail != NULL);
+	s64 fails_before = metric_value(fail);
+	u64 before = free_now();
+	int n = 0;
+	/* take all memory in 4 MiB blocks, then in pages */
+	while (n < N && (blk[n] = alloc_pages(GFP_KERNEL | GFP_NOWARN, MAX_ORDER)))
+		n++;
+	int big = n;
+	while (n < N && (blk[n] = alloc_pages(GFP_KERNEL | GFP_NOWARN, 0)))
+		n++;
+	KT_EXPECT(n < N);                      /* it did run out */
+	KT_EXPECT(metric_value(fail) > fails_before); /* and counted it */
+	/* atomic allocations still find the reserve below the min watermark */
+	struct page *a = alloc_pages(GFP_ATOMIC | GFP_NOWARN, 0);
+	KT_EXPECT(a != NULL);
+	if (a)
+		free_pages(a, 0);
+	for (int i = 0; i < n; i++)
+		free_pages(blk[i], i < big ? MAX_ORDER : 0);
+	KT_EXPECT(zones_ok(t));
+	KT_EXPECT_EQ(free_now(), before);
+	/* and ordinary allocation works again */
+	struct page *p = alloc_pages(GFP_KERNEL, 3);
+	KT_EXPECT(p != NULL);
+	if (p)
+		free_pages(p, 3);
+}
+
+KTEST(mm, bad_frees_detected)
+{
+	struct zone *z = zones[0];
+	u64 bad = z->bad_free;
+	struct page *p = alloc_pages_node(0, GFP_KERNEL | GFP_THISNODE, 1);
+	KT_ASSERT(p != NULL);
+	KT_EXPECT_EQ(zone_free(z, p, 0), -EINVAL);     /* wrong order */
+	KT_EXPECT_EQ(zone_free(z, p + 1, 0), -EINVAL); /* not an allocation start */
+	KT_EXPECT_EQ(zone_free(z, p, 1), 0);
+	KT_EXPECT_EQ(zone_free(z, p, 1), -EINVAL);     /* double free */
+	KT_EXPECT_EQ(z->bad_free, bad + 3);
+	KT_EXPECT(zones_ok(t));
+}
+
+KTEST(mm, wx_refused)
+{
+	void *v = vmalloc(PAGE_SIZE);
+	KT_ASSERT(v != NULL);
+	u64 pa;
+	unsigned prot;
+	KT_ASSERT(arch_vm_query((u64)v, &pa, &prot, NULL) == 0);
+	KT_EXPECT(prot & VM_WRITE);
+	KT_EXPECT(!(prot & VM_EXEC));
+	KT_EXPECT_EQ(arch_vm_protect((u64)v, PAGE_SIZE, VM_READ | VM_WRITE | VM_EXEC), -EINVAL);
+	u64 lo, hi;
+	arch_vmalloc_range(&lo, &hi);
+	KT_EXPECT_EQ(arch_vm_map(hi - 16 * PAGE_SIZE, pa, PAGE_SIZE, VM_WRITE | VM_EXEC), -EINVAL);
+	vfree(v);
+}
+
+extern char __text_start[], __rodata_start[];
+
+KTEST(mm, kernel_text_and_rodata_read_only)
+{
+	u8 b;
+	KT_EXPECT_EQ(probe_read_u8(__text_start, &b), 0);
+	KT_EXPECT_EQ(probe_write_u8(__text_start, b), -EFAULT);
+	KT_EXPECT_EQ(probe_read_u8(__rodata_start, &b), 0);
+	KT_EXPECT_EQ(probe_write_u8(__rodata_start, b), -EFAULT);
+	unsigned prot;
+	KT_ASSERT(arch_vm_query((u64)__text_start, NULL, &prot, NULL) == 0);
+	KT_EXPECT_EQ(prot, VM_READ | VM_EXEC);
+	KT_ASSERT(arch_vm_query((u64)__rodata_start, NULL, &prot, NULL) == 0);
+	KT_EXPECT_EQ(prot, VM_READ);
+}
+
+KTEST(mm, data_not_executable)
+{
+	u8 *v = vmalloc(PAGE_SIZE);
+	KT_ASSERT(v != NULL);
+	v[0] = 0x31; /* xor %eax, %eax */
+	v[1] = 0xc0;
+	v[2] = 0xc3; /* ret */
+	KT_EXPECT_EQ(probe_exec(v), -EFAULT);
+	vfree(v);
+}
+
+KTEST(mm, vmalloc_guard_pages)
+{
+	u64 before = free_now();
+	(void)before;
+	u8 *v = vmalloc(3 * PAGE_SIZE);
+	KT_ASSERT(v != NULL);
+	u8 b;
+	v[0] = 1;
+	v[3 * PAGE_SIZE - 1] = 2;
+	KT_EXPECT_EQ(probe_read_u8(v, &b), 0);
+	KT_EXPECT_EQ(b, 1);
+	KT_EXPECT_EQ(probe_read_u8(v - 1, &b), -EFAULT);
+	KT_EXPECT_EQ(probe_read_u8(v + 3 * PAGE_SIZE, &b), -EFAULT);
+	char why[160];
+	const char *w = vm_explain_fault((u64)(v - 8), why, sizeof(why));
+	KT_EXPECT(w && strstr(w, "guard page below"));
+	w = vm_explain_fault((u64)(v + 3 * PAGE_SIZE), why, sizeof(why));
+	KT_EXPECT(w && strstr(w, "guard page above"));
+	u64 after_alloc = free_now();
+	KT_EXPECT(after_alloc <= before - 3 * PAGE_SIZE);
+	vfree(v);
+	KT_EXPECT_EQ(probe_read_u8(v, &b), -EFAULT); /* unmapped after vfree */
+	/* page tables for the vmalloc range may stay; the pages themselves return */
+	KT_EXPECT(free_now() >= after_alloc + 3 * PAGE_SIZE);
+}
+
+KTEST(mm, direct_map_uses_2mib_pages)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	KT_ASSERT(p != NULL);
+	u64 pa, size;
+	unsigned prot;
+	KT_ASSERT(arch_vm_query((u64)page_address(p), &pa, &prot, &size) == 0);
+	KT_EXPECT_EQ(pa, page_to_pfn(p) << PAGE_SHIFT);
+	KT_EXPECT_EQ(size, 2ULL << 20);
+	KT_EXPECT_EQ(prot, VM_READ | VM_WRITE);
+	free_pages(p, 0);
+}
+
+KTEST(mm, totals_match_memory_map)
+{
+	struct mem_stats s;
+	mm_stats(&s);
+	u64 managed = 0;
+	for (int n = 0; n < nr_nodes; n++)
+		managed += zones[n]->managed_pages * PAGE_SIZE;
+	KT_EXPECT(s.free_bytes <= managed);
+	KT_EXPECT(managed <= s.total_bytes);
+	/* all but the kernel image, first MiB and boot allocations is managed */
+	KT_EXPECT(s.total_bytes - managed < s.total_bytes / 16 + (4u << 20));
+}
