@@ -20,6 +20,7 @@
 #include <rayos/spinlock.h>
 
 static const struct clocksource *cur_cs;
+static const struct clocksource *ref_cs;
 static u64 cycle_hz;
 static u64 cycle_mult; /* ns per cycle, 32.32 fixed point */
 static const char *cal_source = "none";
@@ -32,6 +33,8 @@ static const struct timer_device *tdev;
 
 void clock_register(const struct clocksource *cs) { cur_cs = cs; }
 const struct clocksource *clock_current(void) { return cur_cs; }
+void clock_register_reference(const struct clocksource *cs) { ref_cs = cs; }
+const struct clocksource *clock_reference(void) { return ref_cs; }
 
 u64 clock_monotonic_ns(void)
 {
@@ -122,6 +125,7 @@ static void unlink_event(struct timer_event *ev)
 void timer_arm(struct timer_event *ev, u64 deadline_ns)
 {
 	irqflags_t f = spin_lock_irqsave(&timer_lock);
+	bool was_head = timers == ev;
 	if (ev->armed)
 		unlink_event(ev);
 	ev->deadline_ns = deadline_ns;
@@ -131,7 +135,7 @@ void timer_arm(struct timer_event *ev, u64 deadline_ns)
 	ev->next = *pp;
 	*pp = ev;
 	ev->armed = true;
-	if (timers == ev)
+	if (timers == ev || was_head) /* the head changed (re-arming it may move it back) */
 		program_head();
 	spin_unlock_irqrestore(&timer_lock, f);
 }

@@ -32,6 +32,9 @@ u64 arch_cycles(void);
 void *arch_map_mmio(u64 phys, size_t size);
 /* Kernel virtual address of RAM/firmware-table physical memory. */
 void *arch_phys_to_virt(u64 phys);
+/* Firmware memory (ACPI tables, BIOS area): the direct map when it covers
+ * [phys, phys + size), else a new uncached mapping; NULL on failure. */
+void *arch_map_firmware(u64 phys, size_t size);
 u64 arch_virt_to_phys(const void *virt);
 
 /* Physical extent of the loaded kernel image [start, end). */
@@ -40,6 +43,10 @@ void arch_kernel_phys_range(u64 *start, u64 *end);
 /* Stack walking for backtraces: calls fn for each return address. */
 void arch_backtrace(u64 frame_pointer, void (*fn)(u64 addr, void *ctx), void *ctx);
 u64 arch_frame_pointer(void);
+
+/* Battery-backed real-time clock: the time now in Unix seconds (UTC).
+ * Returns 0, -ENODEV (no RTC) or -EIO (inconsistent readings). */
+int arch_rtc_read(s64 *unix_seconds);
 
 /* Reset the machine (tries keyboard controller, 0xCF9, triple fault). */
 __noreturn void arch_reboot(void);

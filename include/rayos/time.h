@@ -21,6 +21,11 @@ struct clocksource {
 void clock_register(const struct clocksource *cs);
 const struct clocksource *clock_current(void);
 u64 clock_monotonic_ns(void);
+/* A second, independent counter (HPET or ACPI PM timer) the arch registers
+ * so tests can check the calibrated clock against it; NULL when none. Its
+ * read_ns has an arbitrary origin: only differences are meaningful. */
+void clock_register_reference(const struct clocksource *cs);
+const struct clocksource *clock_reference(void);
 
 /* Cycle counter conversion: set once the counter is calibrated. */
 void clock_set_cycle_rate(u64 hz, const char *calibrated_against);
