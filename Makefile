@@ -1,12 +1,15 @@
 # RayOS — top-level build.
-#   make            build/rayos.elf (the kernel, with symbols)
-#   make run        boot it in QEMU on this terminal (Ctrl-A X quits)
-#   make test       every test: hosted unit tests, in-kernel ktest, pytest
-#   make iso        build/rayos.iso (GRUB, BIOS and UEFI)
-#   make bench      benchmarks (boot time, ...)
-#   make CC=clang   build with clang instead of gcc
+#   make              build/rayos.elf (the kernel, with symbols)
+#   make run          boot it in QEMU on this terminal (Ctrl-A X quits)
+#   make test         every test: hosted unit tests, in-kernel ktest, a clang
+#                     build, pytest on QEMU; fails if any fails
+#   make iso          build/rayos.iso (GRUB, BIOS and UEFI, multiboot2)
+#   make run-iso      boot the ISO under SeaBIOS; make run-uefi: under OVMF
+#   make bench        boot-time benchmark (BENCH_RUNS boots, default 11)
+#   make CC=clang BUILD=build/clang   build with clang instead of gcc
+#   CMDLINE="..."     kernel command line for run, run-iso, run-uefi and iso
 # Missing Debian packages are installed by tools/bootstrap.sh (apt-get),
-# which says what it installs.
+# which says what it installs. Python tools run with /usr/bin/python3.
 
 CC := $(if $(filter default,$(origin CC)),gcc,$(CC))
 NM ?= nm
@@ -28,8 +31,11 @@ KCFLAGS += -Wno-unused-command-line-argument
 endif
 KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,arch/x86_64/linker.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+ifneq ($(findstring clang,$(CC)),)
+KLDFLAGS += -Wno-unused-command-line-argument
+endif
 
-.PHONY: all run test test-host test-ktest test-qemu iso bench clean bootstrap
+.PHONY: all run run-iso run-uefi test test-host test-ktest test-qemu test-clang iso bench bench-boot clean bootstrap FORCE
 all: $(BUILD)/rayos.elf
 
 $(BUILD)/k/%.c.o: %.c Makefile
@@ -68,12 +74,101 @@ $(BUILD)/rayos.elf: $(BUILD)/rayos.pass1.elf $(BUILD)/ksyms.o
 
 -include $(KOBJ:.o=.d)
 
-QEMU_RUN_FLAGS := -machine q35 -smp 2 -m 512 -serial mon:stdio -display none -no-reboot \
+# ---- running --------------------------------------------------------------
+# TCG (no KVM), q35, 2 CPUs, 512 MiB; serial and QEMU monitor multiplexed on
+# this terminal: Ctrl-A X quits, Ctrl-A C toggles the monitor, Ctrl-A Ctrl-A
+# sends Ctrl-A (the shell's Home key) to the guest.
+CMDLINE ?=
+OVMF ?= /usr/share/ovmf/OVMF.fd
+ISO := $(BUILD)/rayos.iso
+QEMU_RUN_FLAGS := -machine q35 -accel tcg -smp 2 -m 512 -serial mon:stdio -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+RUN_HELP := @echo "RayOS on QEMU (q35, TCG, 2 CPUs, 512 MiB), serial on this terminal." \
+	"To quit QEMU: Ctrl-A then X. (Ctrl-A Ctrl-A sends Ctrl-A to the shell.)"
 
 run: $(BUILD)/rayos.elf
 	@sh tools/bootstrap.sh run
-	$(QEMU) $(QEMU_RUN_FLAGS) -kernel $(BUILD)/rayos.elf
+	$(RUN_HELP)
+	$(QEMU) $(QEMU_RUN_FLAGS) -kernel $(BUILD)/rayos.elf -append "$(CMDLINE)"
+
+run-iso: $(ISO)
+	@sh tools/bootstrap.sh run
+	$(RUN_HELP)
+	$(QEMU) $(QEMU_RUN_FLAGS) -cdrom $(ISO) -boot d
+
+run-uefi: $(ISO)
+	@sh tools/bootstrap.sh run uefi
+	$(RUN_HELP)
+	$(QEMU) $(QEMU_RUN_FLAGS) -bios $(OVMF) -cdrom $(ISO) -boot d
+
+# ---- ISO: GRUB (i386-pc + x86_64-efi), multiboot2 ---------------------------
+iso: $(ISO)
+
+$(ISO): $(BUILD)/rayos.elf tools/mkiso.sh $(BUILD)/iso-cmdline
+	@sh tools/bootstrap.sh iso
+	@sh tools/mkiso.sh $(BUILD)/rayos.elf $@ "$(CMDLINE)"
+
+# Rewritten only when CMDLINE changes, so the ISO is rebuilt exactly then.
+$(BUILD)/iso-cmdline: FORCE
+	@mkdir -p $(BUILD)
+	@printf '%s\n' "$(CMDLINE)" | cmp -s - $@ 2>/dev/null || printf '%s\n' "$(CMDLINE)" > $@
+
+FORCE:
+
+# ---- tests ----------------------------------------------------------------
+# make test runs test-host, test-ktest, test-clang, test-qemu in this order,
+# each to its end, then fails if any failed. Every QEMU a test starts runs
+# under TCG with a timeout and is killed when its test ends.
+KTEST_MACHINES ?= q35 microvm
+CLANG_BUILD ?= build/clang
+TEST_LOGS := $(BUILD)/test-logs
+# Backstop for the whole pytest run, in seconds (each wait has its own timeout).
+TEST_TIMEOUT ?= 900
+PYTEST_ARGS ?=
+
+test:
+	@sh tools/bootstrap.sh test
+	@start=$$(date +%s); failed=""; \
+	for t in test-host test-ktest test-clang test-qemu; do \
+		echo "==== make $$t"; \
+		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	done; \
+	secs=$$(( $$(date +%s) - start )); \
+	if [ -n "$$failed" ]; then echo "==== make test: FAILED:$$failed ($${secs}s)"; exit 1; fi; \
+	echo "==== make test: all passed ($${secs}s)"
+
+# In-kernel tests: boot with ktest=all on each machine, parse the KTAP.
+test-ktest: $(BUILD)/rayos.elf
+	@sh tools/bootstrap.sh ktest
+	@$(PYTHON) -B tools/ktest.py --kernel $(BUILD)/rayos.elf \
+		$(addprefix --machine ,$(KTEST_MACHINES)) --log-dir $(TEST_LOGS)
+
+# The kernel must build with clang too; its ktests must pass on q35.
+test-clang:
+	@sh tools/bootstrap.sh clang ktest
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(CLANG_BUILD) all
+	@$(PYTHON) -B tools/ktest.py --kernel $(CLANG_BUILD)/rayos.elf --machine q35 \
+		--log-dir $(CLANG_BUILD)/test-logs
+
+# Integration tests over the serial console (tests/qemu, pytest + pexpect).
+test-qemu: $(BUILD)/rayos.elf $(ISO)
+	@sh tools/bootstrap.sh pytest
+	@RAYOS_KERNEL=$(abspath $(BUILD)/rayos.elf) RAYOS_ISO=$(abspath $(ISO)) \
+	RAYOS_LOG_DIR=$(abspath $(TEST_LOGS)) QEMU=$(QEMU) \
+		timeout --kill-after=30 $(TEST_TIMEOUT) $(PYTHON) -B -m pytest tests/qemu $(PYTEST_ARGS)
+
+# ---- benchmarks (not part of make test) ------------------------------------
+# `make bench` runs every bench-* target listed as its prerequisite; add
+# more with `bench: bench-NAME`.
+BENCH_RUNS ?= 11
+
+bench: bench-boot
+
+# Boot time: BENCH_RUNS boots on q35 (TCG); median/min/max of
+# rayos_boot_seconds and of host wall time from QEMU start to the prompt.
+bench-boot: $(BUILD)/rayos.elf
+	@sh tools/bootstrap.sh bench
+	@$(PYTHON) -B tools/bench-boot.py --kernel $(BUILD)/rayos.elf --runs $(BENCH_RUNS)
 
 bootstrap:
 	sh tools/bootstrap.sh all
@@ -83,3 +178,7 @@ clean:
 
 # Hosted unit tests (tests/host/host.mk defines test-host).
 -include tests/host/host.mk
+ifeq ($(wildcard tests/host/host.mk),)
+test-host:
+	@echo "test-host: no hosted unit tests (tests/host/host.mk does not exist)"
+endif

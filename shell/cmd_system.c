@@ -40,7 +40,7 @@ static int cmd_cpuinfo(int argc, char **argv)
 }
 SHELL_CMD(cpuinfo, "cpuinfo", "cpuinfo", "describe the CPUs, the cycle counter and the timer", cmd_cpuinfo);
 
-static volatile int zero;
+static volatile int zero, one = 1;
 /* addresses through volatile objects, so the compiler cannot see them */
 static volatile uintptr_t null_addr = 0x10, noncanonical_addr = 0x8000000000000000ULL;
 
@@ -54,7 +54,7 @@ static int cmd_fault(int argc, char **argv)
 	} else if (!strcmp(argv[1], "ud")) {
 		__builtin_trap();
 	} else if (!strcmp(argv[1], "de")) {
-		return 1 / zero;
+		return one / zero; /* both volatile: a real idiv is emitted */
 	} else if (!strcmp(argv[1], "gp")) {
 		volatile int *p = (volatile int *)noncanonical_addr;
 		return *p;
