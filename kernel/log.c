@@ -94,7 +94,6 @@ void vklog(enum log_level lvl, const char *subsys, const char *fmt, va_list ap)
 	if ((unsigned)lvl >= LOG_NR_LEVELS)
 		lvl = LOG_ERROR;
 	struct slot tmp;
-	tmp.cycles = arch_cycles();
 	tmp.level = lvl;
 	tmp.cpu = (u8)this_cpu()->id;
 	strlcpy(tmp.subsys, subsys ? subsys : "", sizeof(tmp.subsys));
@@ -104,6 +103,8 @@ void vklog(enum log_level lvl, const char *subsys, const char *fmt, va_list ap)
 		tmp.text[--tl] = 0;
 
 	irqflags_t f = spin_lock_irqsave(&log_lock);
+	/* read under the lock, so sequence order is time order */
+	tmp.cycles = arch_cycles();
 	tmp.seq = next_seq++;
 	if (tmp.seq >= LOG_SLOTS)
 		dropped++;

@@ -7,17 +7,20 @@
  *
  * Timer events are kept in a list sorted by deadline. timer_arm/cancel
  * reprogram the device when the head changes; timer_expire runs from the
- * timer interrupt. Callbacks run with timer_lock released and may re-arm.
+ * timer interrupt. Callbacks run with the base lock released and may re-arm.
  *
  * Wall clock: the RTC gives Unix seconds at a known monotonic instant;
  * later readings add monotonic time. Calendar conversion follows the
  * days-from-civil algorithm (H. Hinnant, "chrono-Compatible Low-Level Date
  * Algorithms"). Portable: hosted tests drive it with a fake clocksource.
  *
- * Locking: timer_lock (IRQ-safe) protects the event list; leaf lock. */
+ * Timer events live in per-CPU bases (an event fires on the CPU that armed
+ * it). Locking: each base's lock (IRQ-safe) protects its list; leaf lock,
+ * never two at once. */
 #include <rayos/time.h>
 #include <rayos/arch.h>
 #include <rayos/spinlock.h>
+#include <rayos/percpu.h>
 
 static const struct clocksource *cur_cs;
 static const struct clocksource *ref_cs;
@@ -27,8 +30,6 @@ static const char *cal_source = "none";
 static s64 wall_base = -1;        /* Unix seconds at monotonic wall_base_ns */
 static u64 wall_base_ns;
 
-static spinlock_t timer_lock = SPINLOCK_INIT;
-static struct timer_event *timers; /* timer_lock; sorted by deadline */
 static const struct timer_device *tdev;
 
 void clock_register(const struct clocksource *cs) { cur_cs = cs; }
@@ -104,15 +105,26 @@ void time_unix_to_tm(s64 t, struct tm_simple *tm)
 void timer_device_register(const struct timer_device *dev) { tdev = dev; }
 const struct timer_device *timer_device_current(void) { return tdev; }
 
-static void program_head(void)
+/* Per-CPU timer bases: an event is armed on the CPU that arms it and fires
+ * there, from that CPU's own timer device. */
+struct timer_base {
+	spinlock_t lock;
+	struct timer_event *head; /* lock; sorted by deadline */
+};
+static struct timer_base bases[MAX_CPUS];
+
+/* Reprogram this CPU's device for its base's head (base locked). Another
+ * CPU's device cannot be reached from here: when its head is cancelled
+ * remotely, it takes one early interrupt that finds nothing due. */
+static void program_head(struct timer_base *b)
 {
-	if (tdev)
-		tdev->program(timers ? timers->deadline_ns : 0);
+	if (tdev && b == &bases[this_cpu()->id])
+		tdev->program(b->head ? b->head->deadline_ns : 0);
 }
 
-static void unlink_event(struct timer_event *ev)
+static void unlink_event(struct timer_base *b, struct timer_event *ev)
 {
-	for (struct timer_event **pp = &timers; *pp; pp = &(*pp)->next) {
+	for (struct timer_event **pp = &b->head; *pp; pp = &(*pp)->next) {
 		if (*pp == ev) {
 			*pp = ev->next;
 			break;
@@ -122,48 +134,77 @@ static void unlink_event(struct timer_event *ev)
 	ev->next = NULL;
 }
 
+/* Lock the base ev is armed on (following it if it moves); NULL if it is
+ * not armed. Returns with IRQs saved in *f. */
+static struct timer_base *lock_armed(struct timer_event *ev, irqflags_t *f)
+{
+	for (;;) {
+		*f = arch_irq_save();
+		if (!READ_ONCE(ev->armed)) {
+			arch_irq_restore(*f);
+			return NULL;
+		}
+		struct timer_base *b = &bases[READ_ONCE(ev->cpu)];
+		spin_lock(&b->lock);
+		if (ev->armed && b == &bases[ev->cpu])
+			return b;
+		spin_unlock(&b->lock);
+		arch_irq_restore(*f);
+	}
+}
+
+void timer_cancel(struct timer_event *ev)
+{
+	irqflags_t f;
+	struct timer_base *b = lock_armed(ev, &f);
+	if (!b)
+		return;
+	bool was_head = b->head == ev;
+	unlink_event(b, ev);
+	if (was_head)
+		program_head(b);
+	spin_unlock(&b->lock);
+	arch_irq_restore(f);
+}
+
 void timer_arm(struct timer_event *ev, u64 deadline_ns)
 {
-	irqflags_t f = spin_lock_irqsave(&timer_lock);
-	bool was_head = timers == ev;
+	irqflags_t f = arch_irq_save();
+	u32 cpu = this_cpu()->id;
+	if (READ_ONCE(ev->armed) && READ_ONCE(ev->cpu) != cpu)
+		timer_cancel(ev); /* armed elsewhere: take it off that CPU first */
+	struct timer_base *b = &bases[cpu];
+	spin_lock(&b->lock);
+	bool was_head = b->head == ev;
 	if (ev->armed)
-		unlink_event(ev);
+		unlink_event(b, ev);
 	ev->deadline_ns = deadline_ns;
-	struct timer_event **pp = &timers;
+	ev->cpu = cpu;
+	struct timer_event **pp = &b->head;
 	while (*pp && (*pp)->deadline_ns <= deadline_ns)
 		pp = &(*pp)->next;
 	ev->next = *pp;
 	*pp = ev;
 	ev->armed = true;
-	if (timers == ev || was_head) /* the head changed (re-arming it may move it back) */
-		program_head();
-	spin_unlock_irqrestore(&timer_lock, f);
-}
-
-void timer_cancel(struct timer_event *ev)
-{
-	irqflags_t f = spin_lock_irqsave(&timer_lock);
-	if (ev->armed) {
-		bool was_head = timers == ev;
-		unlink_event(ev);
-		if (was_head)
-			program_head();
-	}
-	spin_unlock_irqrestore(&timer_lock, f);
+	if (b->head == ev || was_head) /* the head changed (re-arming it may move it back) */
+		program_head(b);
+	spin_unlock(&b->lock);
+	arch_irq_restore(f);
 }
 
 u64 timer_expire(u64 now)
 {
+	struct timer_base *b = &bases[this_cpu()->id];
 	for (;;) {
-		irqflags_t f = spin_lock_irqsave(&timer_lock);
-		struct timer_event *ev = timers;
+		irqflags_t f = spin_lock_irqsave(&b->lock);
+		struct timer_event *ev = b->head;
 		if (!ev || ev->deadline_ns > now) {
 			u64 next = ev ? ev->deadline_ns : 0;
-			spin_unlock_irqrestore(&timer_lock, f);
+			spin_unlock_irqrestore(&b->lock, f);
 			return next;
 		}
-		unlink_event(ev);
-		spin_unlock_irqrestore(&timer_lock, f);
+		unlink_event(b, ev);
+		spin_unlock_irqrestore(&b->lock, f);
 		ev->fn(ev);
 	}
 }

@@ -42,8 +42,8 @@ static void emit_number(struct out *o, unsigned long long v, bool neg, unsigned 
 	if (flags & F_ALT) {
 		if (base == 16 && n && !(n == 1 && digits[0] == '0'))
 			prefix = upper ? "0X" : "0x";
-		else if (base == 8 && (prec <= n))
-			prefix = "0";
+		else if (base == 8 && prec <= n && !(n == 1 && digits[0] == '0'))
+			prefix = "0"; /* unless the number already starts with 0 */
 	}
 	int zeros = prec > n ? prec - n : 0;
 	int len = n + zeros + (sign ? 1 : 0) + (int)strlen(prefix);

@@ -2,9 +2,11 @@
  *
  * Families are kept in a list sorted by name (so output is stable and each
  * family's HELP/TYPE is printed once); members in registration order.
- * Registration validates the family name ([a-zA-Z_:][a-zA-Z0-9_:]*) and the
- * label set (name="value" pairs, comma-separated, values escaped by the
- * caller) and refuses a duplicate label set in a family.
+ * Registration validates the family name ([a-zA-Z_:][a-zA-Z0-9_:]*), the
+ * label set (name="value" pairs with distinct names, comma-separated, values
+ * escaped by the caller as the text format requires) and the scale, and
+ * refuses a duplicate label set in a family. The exporter escapes HELP text
+ * and never truncates a line.
  *
  * Locking: metrics_lock protects both lists. Exporting holds it while
  * formatting, so read callbacks must not register metrics. Portable: the
@@ -30,9 +32,28 @@ bool metric_name_valid(const char *n)
 	return true;
 }
 
-/* name="value"(,name="value")* with backslash escapes inside values. */
+/* True if the label name at s (length n) occurs earlier in the set. */
+static bool label_name_seen(const char *set, const char *s, size_t n)
+{
+	for (const char *p = set; p < s;) {
+		const char *eq = p;
+		while (*eq != '=')
+			eq++;
+		if ((size_t)(eq - p) == n && !strncmp(p, s, n))
+			return true;
+		p = eq + 2; /* skip =" and the value */
+		while (*p != '"')
+			p += *p == '\\' ? 2 : 1;
+		p += 2; /* closing quote and comma */
+	}
+	return false;
+}
+
+/* name="value"(,name="value")* with distinct names; inside values only the
+ * escapes the text format knows (\\ \" \n) and no raw newline. */
 static bool labels_valid(const char *s)
 {
+	const char *set = s;
 	if (!*s)
 		return true;
 	for (;;) {
@@ -40,14 +61,16 @@ static bool labels_valid(const char *s)
 		while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
 		       (s != start && *s >= '0' && *s <= '9'))
 			s++;
-		if (s == start || *s++ != '=' || *s++ != '"')
+		if (s == start || label_name_seen(set, start, (size_t)(s - start)))
+			return false;
+		if (*s++ != '=' || *s++ != '"')
 			return false;
 		while (*s && *s != '"') {
 			if (*s == '\n')
 				return false;
-			if (*s == '\\' && !*++s)
+			if (*s == '\\' && (s[1] != '\\' && s[1] != '"' && s[1] != 'n'))
 				return false;
-			s++;
+			s += *s == '\\' ? 2 : 1;
 		}
 		if (*s++ != '"')
 			return false;
@@ -58,9 +81,18 @@ static bool labels_valid(const char *s)
 	}
 }
 
+/* 0 or 1 (an integer), or a power of ten: the number of decimals shown. */
+static bool scale_valid(u64 scale)
+{
+	while (scale > 1 && scale % 10 == 0)
+		scale /= 10;
+	return scale <= 1;
+}
+
 int metric_register(struct metric_family *fam, struct metric *m)
 {
-	if (!metric_name_valid(fam->name) || !fam->help || !labels_valid(m->labels))
+	if (!metric_name_valid(fam->name) || !fam->help || !labels_valid(m->labels) ||
+	    !scale_valid(m->scale))
 		return -EINVAL;
 	irqflags_t f = spin_lock_irqsave(&metrics_lock);
 	struct metric_family **pp = &families;
@@ -136,10 +168,36 @@ static const char *type_name(enum metric_type t)
 	return t == METRIC_COUNTER ? "counter" : t == METRIC_GAUGE ? "gauge" : "untyped";
 }
 
-static void out_str(metrics_out_fn out, void *ctx, const char *s)
+/* Output is gathered a line at a time, so a sink sees whole lines (a line
+ * longer than the buffer comes in pieces; nothing is ever truncated). */
+struct line_out {
+	metrics_out_fn out;
+	void *ctx;
+	size_t n;
+	char buf[256];
+};
+
+static void lo_flush(struct line_out *lo)
 {
-	out(ctx, s, strlen(s));
+	if (lo->n)
+		lo->out(lo->ctx, lo->buf, lo->n);
+	lo->n = 0;
 }
+
+static void lo_write(struct line_out *lo, const char *s, size_t n)
+{
+	if (lo->n + n > sizeof(lo->buf))
+		lo_flush(lo);
+	if (n > sizeof(lo->buf)) {
+		lo->out(lo->ctx, s, n);
+		return;
+	}
+	memcpy(lo->buf + lo->n, s, n);
+	lo->n += n;
+}
+
+static void lo_str(struct line_out *lo, const char *s) { lo_write(lo, s, strlen(s)); }
+static void lo_end_line(struct line_out *lo) { lo_write(lo, "\n", 1); lo_flush(lo); }
 
 /* value / scale with as many decimals as scale has zeros */
 static void format_value(char *buf, size_t size, s64 v, u64 scale)
@@ -156,20 +214,44 @@ static void format_value(char *buf, size_t size, s64 v, u64 scale)
 		 digits, (unsigned long long)(mag % scale));
 }
 
+/* HELP text escapes backslash and newline. */
+static void lo_help(struct line_out *lo, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			lo_str(lo, "\\\\");
+		else if (*s == '\n')
+			lo_str(lo, "\\n");
+		else
+			lo_write(lo, s, 1);
+	}
+}
+
 static void export_family(struct metric_family *fam, metrics_out_fn out, void *ctx)
 {
-	char line[256];
-	snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help,
-		 fam->name, type_name(fam->type));
-	out_str(out, ctx, line);
+	struct line_out lo = { .out = out, .ctx = ctx, .n = 0 };
+	lo_str(&lo, "# HELP ");
+	lo_str(&lo, fam->name);
+	lo_str(&lo, " ");
+	lo_help(&lo, fam->help);
+	lo_end_line(&lo);
+	lo_str(&lo, "# TYPE ");
+	lo_str(&lo, fam->name);
+	lo_str(&lo, " ");
+	lo_str(&lo, type_name(fam->type));
+	lo_end_line(&lo);
 	for (struct metric *m = fam->members; m; m = m->next) {
 		char val[48];
 		format_value(val, sizeof(val), metric_value(m), m->scale);
-		if (m->labels[0])
-			snprintf(line, sizeof(line), "%s{%s} %s\n", fam->name, m->labels, val);
-		else
-			snprintf(line, sizeof(line), "%s %s\n", fam->name, val);
-		out_str(out, ctx, line);
+		lo_str(&lo, fam->name);
+		if (m->labels[0]) {
+			lo_str(&lo, "{");
+			lo_str(&lo, m->labels);
+			lo_str(&lo, "}");
+		}
+		lo_str(&lo, " ");
+		lo_str(&lo, val);
+		lo_end_line(&lo);
 	}
 }
 

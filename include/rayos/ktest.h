@@ -3,6 +3,7 @@
 #ifndef RAYOS_KTEST_H
 #define RAYOS_KTEST_H
 #include <rayos/types.h>
+#include <rayos/string.h> /* KT_EXPECT_STR */
 
 struct ktest_ctx {
 	bool failed;
@@ -33,6 +34,9 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 	ktest_fail(t, __FILE__, __LINE__, "assertion %s", #cond); return; } } while (0)
 #define KT_EXPECT_EQ(a, b) do { t->checks++; long long _a = (long long)(a), _b = (long long)(b); \
 	if (_a != _b) ktest_fail(t, __FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, _a, _b); } while (0)
+#define KT_EXPECT_STR(a, b) do { t->checks++; const char *_a = (a), *_b = (b); \
+	if (!_a || !_b || strcmp(_a, _b)) ktest_fail(t, __FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", \
+		#a, #b, _a ? _a : "(null)", _b ? _b : "(null)"); } while (0)
 #define KT_SKIP(reason) do { t->skipped = true; t->skip_reason = (reason); return; } while (0)
 
 /* Runs suite (NULL or "all" = every suite). Returns the number of failed

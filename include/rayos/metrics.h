@@ -30,7 +30,7 @@ struct metric_family {
 struct metric {
 	struct metric_family *family;
 	char labels[96];  /* rendered label set: irq="4",cpu="0" or "" */
-	u64 scale;        /* 0 or 1 = integer; else value printed as raw/scale */
+	u64 scale;        /* 0 or 1 = integer; else a power of ten: raw/scale */
 	s64 (*read)(const struct metric *m); /* NULL: use value */
 	void *ctx;        /* for read callbacks */
 	volatile s64 value;

@@ -44,9 +44,10 @@ s64 time_tm_to_unix(const struct tm_simple *tm);
 struct timer_event {
 	u64 deadline_ns;
 	void (*fn)(struct timer_event *ev);
-	/* timer lock */
+	/* the lock of the per-CPU base it is armed on */
 	struct timer_event *next;
 	bool armed;
+	u32 cpu;
 };
 void timer_arm(struct timer_event *ev, u64 deadline_ns);
 void timer_cancel(struct timer_event *ev);
