@@ -78,6 +78,8 @@ void cmdline_parse(const char *line, struct kernel_options *o)
 		} else if (!strcmp(tok, "quiet")) {
 			o->loglevel = LOG_WARN;
 			o->loglevel_set = true;
+		} else if (!strcmp(tok, "slab_debug") && !val) {
+			o->slab_debug = true;
 		} else {
 			/* rebuild NAME=VALUE for the report */
 			if (val)

@@ -12,6 +12,7 @@ struct kernel_options {
 	bool loglevel_set;
 	char ktest[CMDLINE_VALUE_MAX];   /* "" = none, "all", or a suite name */
 	char init[CMDLINE_VALUE_MAX];    /* "" = the kernel shell */
+	bool slab_debug;                 /* slab_debug: red zones, poisoning in every cache */
 	/* Problems found while parsing, for the boot log. */
 	char unknown[CMDLINE_MAX_UNKNOWN][CMDLINE_VALUE_MAX];
 	u32 nr_unknown;

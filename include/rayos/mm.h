@@ -140,6 +140,14 @@ struct mem_stats {
 void mm_stats(struct mem_stats *s);
 
 /* ---- heap ---- */
+/* kmalloc: size classes 8 B .. 4 KiB from object caches (8-byte aligned;
+ * kmalloc(0) gives a smallest object), larger sizes straight from the page
+ * allocator (page aligned). kfree(NULL) is a no-op; kfree also takes
+ * objects of any kmem_cache. GFP_ATOMIC for interrupt context. A cache
+ * with a constructor hands out constructed objects and must get them back
+ * in that state (GFP_ZERO overwrites it). */
+#define KMALLOC_MAX_CACHE_SIZE 4096
+#define KMALLOC_MIN_ALIGN 8
 void *kmalloc(size_t size, gfp_t gfp);
 void *kzalloc(size_t size, gfp_t gfp);
 void kfree(const void *p);
@@ -152,6 +160,52 @@ void kmem_cache_destroy(struct kmem_cache *c);
 void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
 
+/* Cache flags for kmem_cache_create_flags(). Without SLAB_DEBUG or
+ * SLAB_NODEBUG a cache debugs when the command line says slab_debug. A
+ * debug cache has red zones around each object, poisons free objects,
+ * tracks each object's state and bypasses the per-CPU magazines, so that
+ * overflows, use after free, double and foreign frees are reported. */
+#define SLAB_DEBUG   0x1u
+#define SLAB_NODEBUG 0x2u
+struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
+					   void (*ctor)(void *obj), unsigned flags);
+/* Return this CPU's magazines and the depot to the slabs, then release
+ * every empty slab to the page allocator; returns the pages released. */
+u64 kmem_cache_shrink(struct kmem_cache *c);
+/* The slab shrinker (registered with shrinker_register): shrinks every cache. */
+u64 slab_shrink_all(void);
+/* Full consistency check of a cache that no other CPU is using: every
+ * object of every slab is on its slab's free list, in a magazine or
+ * allocated, exactly once; counts and list placement match; in debug
+ * caches the red zones, poison and object states are intact. Returns 0 or
+ * -EINVAL with the first problem in why. */
+int kmem_cache_verify(struct kmem_cache *c, char *why, size_t why_size);
+int slab_verify_all(char *why, size_t why_size);
+/* The kmalloc cache serving size bytes; NULL above KMALLOC_MAX_CACHE_SIZE. */
+struct kmem_cache *kmalloc_cache(size_t size);
+
+struct kmem_cache_info {
+	char name[32];
+	size_t object_size;   /* usable bytes per object */
+	size_t slot_size;     /* bytes per object in the slab, with red zones and metadata */
+	u32 objs_per_slab, pages_per_slab;
+	u64 active;           /* objects handed out and not freed */
+	u64 total;            /* objects in all slabs */
+	u64 pages;            /* pages in all slabs */
+	u64 slabs_partial, slabs_full, slabs_empty;
+	u64 cpu_cached;       /* objects in the CPUs' loaded and previous magazines */
+	u64 depot_cached;     /* objects in full magazines in the depot */
+	u32 depot_full, depot_empty, mag_size;
+	bool debug, has_ctor;
+	u64 failures;         /* allocations that returned NULL */
+	u64 errors;           /* corruption and misuse reports */
+};
+void kmem_cache_get_info(struct kmem_cache *c, struct kmem_cache_info *info);
+/* Snapshot of the i-th cache (creation order); -ENOENT past the end. */
+int kmem_cache_info_at(size_t i, struct kmem_cache_info *info);
+u64 slab_errors_total(void); /* reports by every cache since boot */
+void slab_init(void);        /* after mm_init: the kmalloc caches */
+
 /* ---- pools ---- */
 struct mempool;
 /* nr objects preallocated; `reserve` of them only for POOL_RESERVE callers */
@@ -159,6 +213,21 @@ struct mempool *mempool_create(const char *name, size_t obj_size, u32 nr, u32 re
 #define POOL_RESERVE 0x100u
 void *mempool_alloc(struct mempool *p, gfp_t gfp);
 void mempool_free(struct mempool *p, void *obj);
+/* Refused (reported, -EBUSY) while objects are out; then frees everything. */
+int mempool_destroy(struct mempool *p);
+struct mempool_info {
+	char name[32];
+	size_t obj_size;
+	u32 total, free, reserve;
+	u64 failures, errors;
+};
+void mempool_get_info(struct mempool *p, struct mempool_info *info);
+int mempool_info_at(size_t i, struct mempool_info *info);
+/* Free stack, allocation bitmap and counts agree; 0 or -EINVAL with why. */
+int mempool_verify(struct mempool *p, char *why, size_t why_size);
+u64 mempool_errors_total(void);
+/* Forget all pools (called by slab_init; hosted tests re-initialise). */
+void mempool_init(void);
 
 /* ---- kernel virtual areas ---- */
 void *vmalloc(size_t size);
