@@ -3,6 +3,8 @@
  * so writers walk it without a lock. */
 #include <rayos/console.h>
 #include <rayos/printf.h>
+#include <rayos/thread.h>
+#include <rayos/arch.h>
 
 static struct console *consoles;
 
@@ -91,4 +93,40 @@ bool console_input_irq_driven(void)
 		if (c->poll_char && !(c->input_irq && c->input_irq()))
 			return false;
 	return true;
+}
+
+/* Input arrival: drivers call console_input_ready() from their interrupt
+ * handler; readers sleep on console_input_wq. */
+struct wait_queue console_input_wq = WAIT_QUEUE_INIT(console_input_wq);
+
+void console_input_ready(void)
+{
+	wake_up_all(&console_input_wq);
+}
+
+/* Blocking read of one input byte. With threads and interrupt-driven input
+ * the caller sleeps (the CPU goes idle); before that it halts until the
+ * next interrupt, or spins when input is polled. */
+int console_getc(void)
+{
+	int c;
+	if (current_thread() && console_input_irq_driven()) {
+		wait_event(console_input_wq, (c = console_poll_char()) >= 0);
+		return c;
+	}
+	for (;;) {
+		bool can_halt = arch_irq_enabled() && console_input_irq_driven();
+		irqflags_t f = arch_irq_save();
+		c = console_poll_char();
+		if (c >= 0) {
+			arch_irq_restore(f);
+			return c;
+		}
+		if (can_halt) {
+			arch_wait_for_interrupt(); /* sti; hlt: no lost wake-up */
+		} else {
+			arch_irq_restore(f);
+			arch_cpu_relax();
+		}
+	}
 }

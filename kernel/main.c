@@ -6,7 +6,8 @@
  *  4. ACPI tables; NUMA topology and the page allocator (zones per node)
  *     — bootmem closes here; then interrupt controllers from the MADT
  *  5. time: cycle-counter calibration, timer device, wall clock
- *  6. interrupts on; serial receive goes interrupt-driven
+ *  6. interrupts on; serial receive goes interrupt-driven; the scheduler
+ *     (this context becomes thread "kmain", which runs the shell)
  *  7. core metrics, then ktest= or the shell
  * Each subsystem has one X_init(); nothing else runs at boot. */
 #include <rayos/arch.h>
@@ -14,6 +15,7 @@
 #include <rayos/cmdline.h>
 #include <rayos/init.h>
 #include <rayos/ktest.h>
+#include <rayos/lockdep.h>
 #include <rayos/log.h>
 #include <rayos/metrics.h>
 #include <rayos/mm.h>
@@ -23,6 +25,7 @@
 #include <rayos/printf.h>
 #include <rayos/serial.h>
 #include <rayos/shell.h>
+#include <rayos/thread.h>
 #include <rayos/time.h>
 
 static void report_cmdline(void)
@@ -64,6 +67,7 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	cmdline_parse(boot_info.cmdline, &kopt);
 	log_set_console_level(kopt.loglevel);
 	log_init();
+	lockdep_init();
 	pr_info("boot", "RayOS starting (booted by %s%s)", boot_info.loader_name,
 		boot_info.efi ? ", UEFI" : "");
 	report_cmdline();
@@ -73,10 +77,13 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	acpi_init();
 	numa_init();
 	mm_init();
+	slab_init();
 	arch_irq_init();
 	arch_time_init();
 	arch_irq_enable();
 	serial_init();
+	sched_init();
+	smp_init();
 	core_metrics_init();
 
 	if (kopt.ktest[0])

@@ -29,6 +29,7 @@
 #include <rayos/log.h>
 #include <rayos/printf.h>
 #include <rayos/string.h>
+#include <rayos/trace.h>
 
 #define PCP_BATCH_MIN 2
 #define PCP_BATCH_MAX 64
@@ -265,8 +266,10 @@ struct page *zone_alloc_wmark(struct zone *z, unsigned order, u64 mark)
 		}
 		spin_unlock_irqrestore(&z->lock, f);
 	}
-	if (p)
+	if (p) {
 		__atomic_fetch_add(&z->alloc_ok, 1, __ATOMIC_RELAXED);
+		trace_page_alloc(zone_page_to_pfn(z, p), order, z->node);
+	}
 	return p;
 }
 
@@ -297,6 +300,7 @@ int zone_free(struct zone *z, struct page *p, unsigned order)
 		       order, z->node);
 		return -EINVAL;
 	}
+	trace_page_free(zone_page_to_pfn(z, p), order, z->node);
 	if (order == 0) {
 		irqflags_t f = arch_irq_save();
 		struct per_cpu_pages *pcp = &z->pcp[this_cpu()->id];

@@ -6,6 +6,7 @@
 #include <rayos/percpu.h>
 #include <rayos/string.h>
 #include <rayos/time.h>
+#include <rayos/mm.h>
 
 static int cmd_cpuinfo(int argc, char **argv)
 {
@@ -19,7 +20,10 @@ static int cmd_cpuinfo(int argc, char **argv)
 	for (u32 i = 0; i < MAX_CPUS; i++) {
 		if (!cpus[i].online)
 			continue;
-		shell_printf("cpu %u: online, APIC id %u\n", cpus[i].id, cpus[i].apic_id);
+		/* one TSC rate: calibrated on the boot CPU, invariant across CPUs */
+		shell_printf("cpu %u: online, APIC id %u, NUMA node %d, TSC %llu.%03llu MHz\n", cpus[i].id,
+			     cpus[i].apic_id, cpu_to_node(i), (unsigned long long)(hz / 1000000),
+			     (unsigned long long)(hz % 1000000 / 1000));
 	}
 	shell_printf("vendor:    %s\n", d.vendor);
 	shell_printf("model:     %s\n", d.brand[0] ? d.brand : "(no brand string)");

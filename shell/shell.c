@@ -11,6 +11,7 @@
 #include <rayos/errno.h>
 #include <rayos/printf.h>
 #include <rayos/string.h>
+#include <rayos/trace.h>
 #include <rayos/arch.h>
 #include <rayos/init.h>
 
@@ -59,8 +60,12 @@ const struct shell_cmd *shell_find(const char *name)
 	return NULL;
 }
 
+/* Bytes the shell has written; tells whether a command printed anything. */
+static u64 shell_out_bytes;
+
 void shell_write(const char *s, size_t n)
 {
+	shell_out_bytes += n;
 	/* turn \n into \r\n for the terminal */
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -79,6 +84,7 @@ int shell_printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vkprintf(fmt, ap);
 	va_end(ap);
+	shell_out_bytes += (u64)(n > 0 ? n : 0);
 	return n;
 }
 
@@ -131,15 +137,19 @@ int shell_execute(char *line)
 	}
 	if (argc <= 0)
 		return 0;
+	argv[argc] = NULL; /* shell_split leaves it unset when argc == SHELL_MAX_ARGS */
 	const struct shell_cmd *c = shell_find(argv[0]);
 	if (!c) {
 		shell_printf("unknown command: %s (try help)\n", argv[0]);
 		return -ENOENT;
 	}
+	u64 out_before = shell_out_bytes;
+	struct span sp = span_begin(c->name, NULL); /* a root span per command */
 	int r = c->fn(argc, argv);
+	span_end(&sp);
 	if (r == -EINVAL)
 		shell_printf("usage: %s\n", c->usage);
-	else if (r < 0)
+	else if (r < 0 && shell_out_bytes == out_before) /* it said nothing itself */
 		shell_printf("%s: %s\n", c->name, errno_text(r));
 	return r;
 }
@@ -186,26 +196,6 @@ static void le_out(void *ctx, const char *s, size_t n)
 
 static struct lineedit editor;
 
-static int wait_char(void)
-{
-	for (;;) {
-		/* sleep only when input raises an interrupt that will wake us */
-		bool can_sleep = arch_irq_enabled() && console_input_irq_driven();
-		irqflags_t f = arch_irq_save();
-		int c = shell_poll_char();
-		if (c >= 0) {
-			arch_irq_restore(f);
-			return c;
-		}
-		if (can_sleep) {
-			arch_wait_for_interrupt(); /* sti; hlt: no lost wake-up */
-		} else {
-			arch_irq_restore(f);
-			arch_cpu_relax();
-		}
-	}
-}
-
 void shell_run(void)
 {
 	le_init(&editor, "rayos> ", le_out, NULL, complete_cmd);
@@ -215,7 +205,7 @@ void shell_run(void)
 		boot_mark_prompt();
 		enum le_status st;
 		do
-			st = le_feed(&editor, (u8)wait_char());
+			st = le_feed(&editor, (u8)console_getc());
 		while (st == LE_PENDING);
 		if (st == LE_TOO_LONG)
 			shell_printf("error: line too long (at most %d characters); discarded\n",

@@ -6,7 +6,7 @@ timeout, or a QEMU exit status other than 1.
 The kernel ends a ktest boot through isa-debug-exit (port 0xf4): QEMU then
 exits with (code << 1) | 1, so 1 = every test passed, 3 = failures.
 
-    tools/ktest.py [--kernel build/rayos.elf] [--machine q35 --machine microvm]
+    tools/ktest.py [--kernel build/rayos.elf] [--machine q35:4 --machine microvm:2]
                    [--suite all] [--timeout 90] [--log-dir build] [-v]
 
 Prints the KTAP output of failing runs (all of it with -v) and, per
@@ -36,8 +36,10 @@ def die_with_parent():
 
 
 def run_one(qemu, kernel, machine, suite, timeout, extra_append):
+    """machine is NAME or NAME:CPUS (q35:4 = q35 with -smp 4)."""
+    name, _, ncpu = machine.partition(":")
     append = "ktest=%s" % suite + (" " + extra_append if extra_append else "")
-    argv = [qemu, "-machine", machine, "-accel", "tcg", "-smp", "2", "-m", "512",
+    argv = [qemu, "-machine", name, "-accel", "tcg", "-smp", ncpu or "2", "-m", "512",
             "-kernel", kernel, "-append", append,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
@@ -62,15 +64,15 @@ def run_one(qemu, kernel, machine, suite, timeout, extra_append):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "rayos.elf"))
-    ap.add_argument("--machine", action="append", help="q35, pc, microvm (repeatable; default q35 and microvm)")
+    ap.add_argument("--machine", action="append", help="q35, pc, microvm, optionally :CPUS (repeatable; default q35:4 and microvm:2)")
     ap.add_argument("--suite", default="all")
-    ap.add_argument("--append", default="", help="more kernel command-line options")
+    ap.add_argument("--append", default="slab_debug", help="more kernel command-line options")
     ap.add_argument("--timeout", type=float, default=90, help="seconds per boot (default 90)")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
     ap.add_argument("--log-dir", help="write each run's serial output to LOG_DIR/ktest-MACHINE.log")
     ap.add_argument("-v", "--verbose", action="store_true", help="print the whole KTAP output")
     args = ap.parse_args()
-    machines = args.machine or ["q35", "microvm"]
+    machines = args.machine or ["q35:4", "microvm:2"]
     if not os.path.exists(args.kernel):
         print("ktest: no kernel at %s (run make)" % args.kernel, file=sys.stderr)
         return 2
@@ -81,7 +83,7 @@ def main():
                                                      args.timeout, args.append)
         if args.log_dir:
             os.makedirs(args.log_dir, exist_ok=True)
-            with open(os.path.join(args.log_dir, "ktest-%s.log" % machine), "w") as f:
+            with open(os.path.join(args.log_dir, "ktest-%s.log" % machine.replace(":", "-smp")), "w") as f:
                 f.write("# " + " ".join(argv) + "\n" + out)
         r = ktap.parse(out)
         problems = list(r.errors)

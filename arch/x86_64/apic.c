@@ -64,6 +64,8 @@
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
+#define LAPIC_ICR_LOW  0x300
+#define LAPIC_ICR_HIGH 0x310
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR  0x390
 #define LAPIC_TIMER_DIV  0x3E0
@@ -309,4 +311,70 @@ void lapic_timer_init(u64 hz)
 	}
 	timer_device_register(&lapic_timer);
 	pr_info("time", "timer: %s", timer_name);
+}
+
+/* ---------- secondary CPUs and inter-processor interrupts ---------- */
+
+#define ICR_DELIVERY_PENDING (1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
+
+static void icr_send(u32 apic_id, u32 low)
+{
+	if (x2apic) {
+		wrmsr(0x830, ((u64)apic_id << 32) | low);
+		return;
+	}
+	irqflags_t f = arch_irq_save();
+	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+	lapic_write(LAPIC_ICR_LOW, low);
+	for (int i = 0; i < 1000000 && (lapic_read(LAPIC_ICR_LOW) & ICR_DELIVERY_PENDING); i++)
+		arch_cpu_relax();
+	arch_irq_restore(f);
+}
+
+void lapic_send_ipi(u32 apic_id, u8 vector)
+{
+	icr_send(apic_id, vector); /* fixed delivery, physical destination */
+}
+
+void lapic_send_init(u32 apic_id)
+{
+	icr_send(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_startup(u32 apic_id, u32 page)
+{
+	icr_send(apic_id, ICR_STARTUP | (page & 0xff));
+}
+
+/* A secondary CPU's own local APIC: the same set-up as the boot CPU's,
+ * and its timer in the mode and at the rate the boot CPU calibrated (all
+ * CPUs of a machine share the bus clock). */
+void lapic_init_ap(void)
+{
+	const struct acpi_platform *p = acpi_platform();
+	u64 msr = rdmsr(MSR_APIC_BASE);
+	if (!x2apic && !(msr & APIC_BASE_ENABLE))
+		wrmsr(MSR_APIC_BASE, msr | APIC_BASE_ENABLE);
+	u32 id = lapic_id();
+	lapic_write(LAPIC_TPR, 0);
+	setup_lint(p, id);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	lapic_write(LAPIC_LVT_ERROR, VEC_APIC_ERROR);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+	lapic_eoi();
+	this_cpu()->apic_id = id;
+	if (use_deadline) {
+		lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
+		__asm__ volatile("mfence" ::: "memory");
+		wrmsr(MSR_TSC_DEADLINE, 0);
+	} else if (lapic_mult24) {
+		lapic_write(LAPIC_TIMER_INIT, 0);
+		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+		lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER);
+	}
 }

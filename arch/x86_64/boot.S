@@ -211,6 +211,13 @@ boot64_high:
 	rep stosq
 	movabs $boot_stack_top, %rsp
 	xor %ebp, %ebp                        /* ends backtraces */
+	/* per-CPU pointer (this_cpu) valid before any C code runs */
+	movabs $cpus, %rax
+	mov %rax, (%rax)                      /* cpus[0].self = &cpus[0] */
+	mov %rax, %rdx
+	shr $32, %rdx
+	mov $0xC0000101, %ecx                 /* IA32_GS_BASE */
+	wrmsr
 	mov %r12, %rdi
 	mov %r13, %rsi
 	movabs $boot_tsc_lo, %rax

@@ -15,6 +15,11 @@ u32 lapic_timer_count(void);
  * device: TSC-deadline mode when the CPU has it, else one-shot mode with
  * lapic_hz ticks per second. */
 void lapic_timer_init(u64 lapic_hz);
+/* Secondary CPUs (smp.c): their own local APIC and timer; IPIs. */
+void lapic_init_ap(void);
+void lapic_send_ipi(u32 apic_id, u8 vector);
+void lapic_send_init(u32 apic_id);
+void lapic_send_startup(u32 apic_id, u32 page);
 
 /* ---- IOAPICs (ioapic.c) ---- */
 void ioapic_init(void);

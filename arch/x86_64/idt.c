@@ -5,11 +5,15 @@
  * at the local APIC. */
 #include <rayos/arch.h>
 #include <rayos/irq.h>
+#include <rayos/metrics.h>
 #include <rayos/percpu.h>
 #include <rayos/panic.h>
 #include <rayos/ksyms.h>
 #include <rayos/printf.h>
 #include <rayos/vm.h>
+#include <rayos/thread.h>
+#include <rayos/time.h>
+#include <rayos/trace.h>
 #include "x86.h"
 #include "trap.h"
 
@@ -42,6 +46,12 @@ void idt_init(void)
 	set_gate(2, isr_stub_table[2], 2);   /* NMI */
 	set_gate(8, isr_stub_table[8], 1);   /* double fault */
 	set_gate(18, isr_stub_table[18], 3); /* machine check */
+	idt_load();
+}
+
+/* Every CPU loads the one shared IDT. */
+void idt_load(void)
+{
 	struct __packed { u16 limit; u64 base; } idtr = { sizeof(idt) - 1, (u64)idt };
 	__asm__ volatile("lidt %0" ::"m"(idtr));
 }
@@ -156,10 +166,17 @@ void trap_entry(struct trap_frame *f)
 		return; /* not reached */
 	}
 	struct cpu *c = this_cpu();
+	u64 t0 = arch_cycles();
 	c->irq_depth++;
 	c->irq_count++;
+	trace_irq_entry(f->vector);
 	irq_dispatch((u8)f->vector);
 	c->irq_depth--;
 	if (f->vector != VEC_SPURIOUS)
 		lapic_eoi();
+	u64 irq_ns = cycles_to_ns(arch_cycles() - t0);
+	c->irq_time_ns += irq_ns;
+	hist_record(&hist_irq_duration, irq_ns); /* obs: rayos_irq_duration_seconds */
+	trace_irq_exit(f->vector);
+	sched_irq_exit(); /* may switch threads; we come back here later */
 }

@@ -306,6 +306,30 @@ int arch_vm_query(u64 va, u64 *pa, unsigned *prot, u64 *page_size)
 	return -ENOENT;
 }
 
+/* The first 2 MiB mapped by identity, read+execute, while secondary CPUs
+ * run their trampoline (smp.c); removed afterwards. */
+void identity_map_low(bool on)
+{
+	u64 *pml4 = arch_phys_to_virt(kernel_pml4);
+	if (on) {
+		u64 pdpt = early_alloc_page(), pd = early_alloc_page();
+		if (!pdpt || !pd)
+			panic("paging: no memory for the trampoline mapping");
+		((u64 *)arch_phys_to_virt(pd))[0] = 0 | PTE_P | PTE_PS;
+		((u64 *)arch_phys_to_virt(pdpt))[0] = pd | PTE_P | PTE_W;
+		pml4[0] = pdpt | PTE_P | PTE_W;
+		return;
+	}
+	u64 pdpt = pml4[0] & PTE_ADDR;
+	if (!(pml4[0] & PTE_P))
+		return;
+	u64 pd = ((u64 *)arch_phys_to_virt(pdpt))[0] & PTE_ADDR;
+	pml4[0] = 0;
+	write_cr3(read_cr3()); /* the mapping is not global: this flushes it here */
+	free_pages(pfn_to_page(pd >> PAGE_SHIFT), 0);
+	free_pages(pfn_to_page(pdpt >> PAGE_SHIFT), 0);
+}
+
 #define VMALLOC_START 0xffffc90000000000ULL
 #define VMALLOC_END   0xffffe90000000000ULL
 

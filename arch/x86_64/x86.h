@@ -47,9 +47,13 @@ static inline void invlpg(u64 va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "
 /* Boot-time pieces, called from kmain through arch_early_init(). */
 void bootinfo_parse(u32 protocol, u32 info_phys, u64 boot_tsc);
 void gdt_init(void);
+void gdt_init_cpu(u32 cpu, u8 *ist[3]);
+size_t gdt_ist_stack_size(void);
+void idt_load(void);
 void idt_init(void);
 void paging_init(void);
 void cpu_features_init(void);
+void fpu_init_cpu(void); /* thread.c: SSE on, clean FPU image */
 extern bool cpu_has_nx, cpu_has_tsc_deadline, cpu_has_invariant_tsc;
 
 /* A zeroed page for page tables (bootmem, later the page allocator). */

@@ -103,6 +103,7 @@ static void uart_irq(void *ctx)
 {
 	(void)ctx;
 	drain_fifo();
+	console_input_ready();
 }
 
 static int uart_poll_char(void)

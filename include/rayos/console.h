@@ -18,4 +18,8 @@ void console_write_panic(const char *s, size_t n);
 int console_poll_char(void);
 /* True when every input console interrupts on input (safe to halt). */
 bool console_input_irq_driven(void);
+/* Called by input drivers when bytes arrived (any context). */
+void console_input_ready(void);
+/* Blocking read of one byte from the input consoles. */
+int console_getc(void);
 #endif

@@ -9,6 +9,7 @@ void arch_mm_init(void);     /* final page tables */
 int acpi_init(void);         /* drivers/acpi: tables, power methods */
 void arch_irq_init(void);    /* PIC off, local APIC, IOAPIC routing */
 void arch_time_init(void);   /* cycle counter, timer device, wall clock */
+void smp_init(void);         /* start the other CPUs (after sched_init) */
 void core_metrics_init(void);/* kernel/core_metrics.c: uptime, boot time */
 /* Marks the moment the shell first shows its prompt (rayos_boot_seconds). */
 void boot_mark_prompt(void);

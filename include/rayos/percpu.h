@@ -13,6 +13,12 @@ struct cpu {
 	bool online;
 	u32 irq_depth;         /* nesting of interrupt handlers */
 	u64 irq_count;
+	/* scheduler (kernel/sched/core.c) */
+	struct thread *current;
+	struct rq *rq;
+	int preempt_count;     /* > 0: no preemption (spinlocks, IRQs, explicit) */
+	u64 irq_time_ns;       /* time spent in interrupt handlers */
+	u64 irq_enter_cycles;
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -1,0 +1,356 @@
+/* core_rq.c — the portable core of the scheduler: the scheduling-class
+ * registry and the run-queue operations the arch-facing core (context
+ * switch, timer, wake-ups) calls. No clock reads, no arch code: the hosted
+ * simulator in tests/host/test_sched.c drives exactly these functions.
+ *
+ * Model (after Linux kernel/sched/core.c): each CPU has a struct rq; a
+ * runnable thread is queued in its class's part of the rq (rq_enqueue),
+ * including while it runs; rq_pick_next() walks the classes in rank order
+ * and the first class whose pick_next returns a thread wins; the idle
+ * thread runs when no class has one. Accounting ("update_curr"): every
+ * operation that needs up-to-date state first charges the running thread
+ * for the time since exec_start (sum_exec += delta) and hands the delta to
+ * its class's tick hook (fair: vruntime; rt: RR quantum); a true return
+ * there sets rq->need_resched.
+ *
+ * Invariants (with rq->lock held):
+ *   - rq->nr_running = number of threads with on_rq set whose cpu is
+ *     rq->cpu (the running one included, the idle thread never counted);
+ *   - rq->curr is the last thread returned by rq_pick_next (or the idle
+ *     thread); it may have been dequeued since (it is blocking), in which
+ *     case rq_pick_next() does not put it back;
+ *   - a thread's class hooks are only called while t->class is that class;
+ *     class->set_next was called on rq->curr after it was last queued.
+ * Registry: a singly linked list sorted by rank, built at boot before any
+ * scheduling (no lock; registration is not allowed once CPUs schedule).
+ *
+ * Locking: every rq_* function and sched_set_*() on a queued thread runs
+ * with the rq->lock held by the caller; nothing here takes locks, sleeps or
+ * allocates. */
+#include <rayos/sched.h>
+#include <rayos/panic.h>
+#include <rayos/string.h>
+#include "internal.h"
+
+/* ---- class registry ---- */
+
+static struct sched_class *class_head; /* sorted by rank, ascending */
+
+int sched_class_register(struct sched_class *c, int rank)
+{
+	struct sched_class *prev = NULL, *cur;
+
+	if (!c || !c->name || !c->name[0])
+		return -EINVAL;
+	if (!c->enqueue || !c->dequeue || !c->pick_next || !c->put_prev ||
+	    !c->set_next || !c->tick || !c->preempt)
+		return -EINVAL;
+	for (cur = class_head; cur; cur = (struct sched_class *)cur->next) {
+		/* the same object twice, a name or a rank taken: ordering
+		 * among equal ranks would be arbitrary */
+		if (cur == c || !strcmp(cur->name, c->name) || cur->rank == rank)
+			return -EEXIST;
+	}
+	for (cur = class_head; cur && cur->rank < rank; cur = (struct sched_class *)cur->next)
+		prev = cur;
+	c->rank = rank;
+	c->next = cur;
+	if (prev)
+		prev->next = c;
+	else
+		class_head = c;
+	return 0;
+}
+
+const struct sched_class *sched_class_first(void)
+{
+	return class_head;
+}
+
+const struct sched_class *sched_class_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct sched_class *c = class_head; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int sched_classes_init(void)
+{
+	int err = sched_class_register(&rt_sched_class, SCHED_RANK_RT);
+	if (!err)
+		err = sched_class_register(&fair_sched_class, SCHED_RANK_FAIR);
+	if (!err)
+		err = sched_class_register(&idle_sched_class, SCHED_RANK_IDLE);
+	return err;
+}
+
+/* ---- nice -> weight ---- */
+
+/* Linux kernel/sched/core.c sched_prio_to_weight[]: each nice step is ~10%
+ * of CPU (ratio ~1.25 between neighbours), 1024 at nice 0. */
+static const u32 prio_to_weight[NICE_MAX - NICE_MIN + 1] = {
+	/* -20 */ 88761, 71755, 56483, 46273, 36291,
+	/* -15 */ 29154, 23254, 18705, 14949, 11916,
+	/* -10 */  9548,  7620,  6100,  4904,  3906,
+	/*  -5 */  3121,  2501,  1991,  1586,  1277,
+	/*   0 */  1024,   820,   655,   526,   423,
+	/*   5 */   335,   272,   215,   172,   137,
+	/*  10 */   110,    87,    70,    56,    45,
+	/*  15 */    36,    29,    23,    18,    15,
+};
+
+u64 sched_nice_to_weight(int nice)
+{
+	if (nice < NICE_MIN)
+		nice = NICE_MIN;
+	if (nice > NICE_MAX)
+		nice = NICE_MAX;
+	return prio_to_weight[nice - NICE_MIN];
+}
+
+/* ---- run queues ---- */
+
+/* CPU number -> its run queue, recorded by rq_init(); used to find the run
+ * queue of a queued thread (t->cpu) in sched_set_*(). */
+static struct rq *rq_of_cpu[MAX_CPUS];
+
+static struct rq *rq_of(struct thread *t)
+{
+	struct rq *rq = t->cpu < MAX_CPUS ? rq_of_cpu[t->cpu] : NULL;
+	if (!rq)
+		panic("sched: thread %u queued on CPU %u, which has no run queue", t->tid, t->cpu);
+	return rq;
+}
+
+void rq_init(struct rq *rq, u32 cpu, struct thread *idle)
+{
+	BUG_ON(!idle);
+	rq->lock = (spinlock_t)SPINLOCK_INIT;
+	rq->cpu = cpu;
+	rq->nr_running = 0;
+	rq->curr = idle;
+	rq->idle = idle;
+	rq->clock = 0;
+	fair_rq_init(&rq->fair);
+	rt_rq_init(&rq->rt);
+	rq->need_resched = false;
+	rq->nr_switches = 0;
+	rq->time_user = rq->time_kernel = rq->time_irq = rq->time_idle = 0;
+
+	idle->class = &idle_sched_class;
+	idle->state = THREAD_RUNNABLE;
+	idle->on_rq = false;
+	idle->cpu = cpu;
+	idle->exec_start = 0;
+	if (cpu < MAX_CPUS)
+		rq_of_cpu[cpu] = rq;
+}
+
+static void set_clock(struct rq *rq, u64 now)
+{
+	if ((s64)(now - rq->clock) > 0)
+		rq->clock = now;
+}
+
+/* Charge curr up to rq->clock and hand the delta to its class. curr may
+ * already be dequeued (it is blocking): if rq->clock was not brought up to
+ * date before that rq_dequeue(), the rest of its run time is charged here,
+ * from rq_pick_next(), and the class's tick accounts it (fair: vruntime,
+ * rt: RR quantum) without requeueing anything. */
+static void update_curr(struct rq *rq)
+{
+	struct thread *c = rq->curr;
+	u64 delta = 0;
+
+	if ((s64)(rq->clock - c->exec_start) > 0)
+		delta = rq->clock - c->exec_start;
+	c->sum_exec += delta;
+	c->exec_start = rq->clock;
+	if (c->on_rq || c == rq->idle || delta) {
+		if (c->class->tick(rq, c, delta))
+			rq->need_resched = true;
+	}
+}
+
+void rq_enqueue(struct rq *rq, struct thread *t, bool wakeup)
+{
+	if (t->on_rq)
+		panic("sched: thread %u enqueued twice", t->tid);
+	if (!t->class)
+		panic("sched: thread %u enqueued without a class", t->tid);
+	update_curr(rq);
+	t->cpu = rq->cpu;
+	t->class->enqueue(rq, t, wakeup);
+	t->on_rq = true;
+	rq->nr_running++;
+}
+
+void rq_dequeue(struct rq *rq, struct thread *t)
+{
+	if (!t->on_rq || t->cpu != rq->cpu)
+		panic("sched: thread %u dequeued from CPU %u but not queued there", t->tid, rq->cpu);
+	if (t == rq->curr)
+		update_curr(rq);
+	t->class->dequeue(rq, t);
+	t->on_rq = false;
+	rq->nr_running--;
+}
+
+bool rq_tick(struct rq *rq, u64 now)
+{
+	set_clock(rq, now);
+	update_curr(rq);
+	return rq->need_resched;
+}
+
+struct thread *rq_pick_next(struct rq *rq, u64 now)
+{
+	struct thread *prev = rq->curr, *next = NULL;
+
+	set_clock(rq, now);
+	update_curr(rq);
+	if (prev->on_rq)
+		prev->class->put_prev(rq, prev);
+	for (const struct sched_class *c = class_head; c && !next; c = c->next)
+		next = c->pick_next(rq);
+	if (!next)
+		next = rq->idle; /* no idle class registered */
+	next->class->set_next(rq, next);
+	next->exec_start = rq->clock;
+	rq->curr = next;
+	rq->need_resched = false;
+	if (next != prev) {
+		rq->nr_switches++;
+		next->nr_switches++;
+	}
+	return next;
+}
+
+bool rq_wakeup_preempts(struct rq *rq, struct thread *t)
+{
+	struct thread *c = rq->curr;
+	bool preempt;
+
+	if (c == t)
+		return false;
+	if (c == rq->idle || !c->on_rq)
+		preempt = true;  /* idle, or curr is blocking anyway */
+	else if (t->class->rank != c->class->rank)
+		preempt = t->class->rank < c->class->rank;
+	else
+		preempt = c->class->preempt(rq, c, t);
+	if (preempt)
+		rq->need_resched = true;
+	return preempt;
+}
+
+u64 rq_slice_left(struct rq *rq)
+{
+	struct thread *c = rq->curr;
+	u64 left, pending;
+
+	if (c == rq->idle || !c->on_rq || !c->class->slice_left)
+		return 0;
+	left = c->class->slice_left(rq, c);
+	if (!left)
+		return 0;
+	/* time curr has run since it was last charged */
+	pending = (s64)(rq->clock - c->exec_start) > 0 ? rq->clock - c->exec_start : 0;
+	return left > pending ? left - pending : 1;
+}
+
+void rq_yield(struct rq *rq)
+{
+	struct thread *c = rq->curr;
+
+	if (c == rq->idle || !c->on_rq)
+		return;
+	update_curr(rq);
+	if (c->class->yield)
+		c->class->yield(rq, c);
+	rq->need_resched = true;
+}
+
+/* ---- changing a thread's class or parameters ---- */
+
+struct sched_params {
+	int policy, prio, nice;
+};
+
+/* Store the new parameters; the fair weight is left to the caller (a
+ * queued fair thread's weight is part of its run queue's load). */
+static void set_fields(struct thread *t, const struct sched_params *p)
+{
+	if (p->policy == SCHED_RR && t->policy != SCHED_RR)
+		t->rt.time_slice = RR_QUANTUM_NS; /* a new RR thread starts full */
+	t->policy = p->policy;
+	t->rt_prio = p->prio;
+	t->nice = p->nice;
+}
+
+static int set_params(struct thread *t, const struct sched_class *nc, const struct sched_params *p)
+{
+	struct rq *rq;
+	bool running;
+
+	if (t->class == &idle_sched_class)
+		return -EPERM;
+	if (!t->class) {
+		/* first assignment: the thread was zeroed and never queued */
+		fair_entity_init(t);
+		rt_entity_init(t);
+	}
+	if (!t->on_rq) {
+		set_fields(t, p);
+		t->fair.weight = sched_nice_to_weight(p->nice);
+		t->class = nc;
+		return 0;
+	}
+	rq = rq_of(t);
+	running = rq->curr == t;
+	if (t->class == nc && nc->prio_changed) {
+		/* same class: it adjusts its queue in place (fair: load and
+		 * weight; rt: POSIX list position), so t keeps its place */
+		if (running)
+			update_curr(rq); /* charge past run time at the old weight */
+		set_fields(t, p);
+		if (nc != &fair_sched_class)
+			t->fair.weight = sched_nice_to_weight(p->nice);
+		nc->prio_changed(rq, t);
+	} else {
+		rq_dequeue(rq, t);
+		set_fields(t, p);
+		t->fair.weight = sched_nice_to_weight(p->nice);
+		t->class = nc;
+		rq_enqueue(rq, t, false);
+		if (running)
+			nc->set_next(rq, t);
+	}
+	rq->need_resched = true;
+	return 0;
+}
+
+int sched_set_fair(struct thread *t, int nice)
+{
+	struct sched_params p = { .policy = SCHED_NORMAL, .prio = 0, .nice = nice };
+
+	if (!t || nice < NICE_MIN || nice > NICE_MAX)
+		return -EINVAL;
+	return set_params(t, &fair_sched_class, &p);
+}
+
+int sched_set_rt(struct thread *t, int policy, int prio)
+{
+	struct sched_params p = { .policy = policy, .prio = prio, .nice = 0 };
+
+	if (!t || (policy != SCHED_FIFO && policy != SCHED_RR))
+		return -EINVAL;
+	if (prio < 1 || prio > RT_PRIO_MAX)
+		return -EINVAL;
+	if (t->class)
+		p.nice = t->nice; /* kept for a later return to the fair class */
+	return set_params(t, &rt_sched_class, &p);
+}

@@ -1,0 +1,18 @@
+/* internal.h — what the scheduler's own files (kernel/sched/) share beyond
+ * include/rayos/sched.h: initialisers of the class-private parts of struct
+ * rq and struct thread. Same locking as the class hooks: the caller holds
+ * the run queue's lock, or the object is not yet visible to anyone else. */
+#ifndef RAYOS_KERNEL_SCHED_INTERNAL_H
+#define RAYOS_KERNEL_SCHED_INTERNAL_H
+#include <rayos/sched.h>
+
+/* Empty queues; min_vruntime starts just below the u64 wrap point so the
+ * wrap-safe comparisons are exercised early (as Linux does). */
+void fair_rq_init(struct fair_rq *frq);
+void rt_rq_init(struct rt_rq *rrq);
+/* A thread that has never been queued: not in any queue, fresh (the fair
+ * class places it as a new thread), full RR quantum. */
+void fair_entity_init(struct thread *t);
+void rt_entity_init(struct thread *t);
+
+#endif
