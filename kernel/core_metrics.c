@@ -1,5 +1,6 @@
 /* core_metrics.c — the kernel-wide metrics: uptime and boot time. Both are
- * computed when read, from the clock and the boot timestamps. */
+ * computed when read, from the clock and the boot timestamps. Also
+ * registers the latency histograms (obs/histogram.c). */
 #include <rayos/init.h>
 #include <rayos/metrics.h>
 #include <rayos/arch.h>
@@ -45,4 +46,5 @@ void core_metrics_init(void)
 {
 	metric_register(&fam_uptime, &m_uptime);
 	metric_register(&fam_boot, &m_boot);
+	obs_histograms_init();
 }

@@ -6,7 +6,12 @@
  * label set (name="value" pairs with distinct names, comma-separated, values
  * escaped by the caller as the text format requires) and the scale, and
  * refuses a duplicate label set in a family. The exporter escapes HELP text
- * and never truncates a line.
+ * and never truncates a line. A histogram member (ctx: struct histogram,
+ * obs/histogram.c, which sets m->hist_read) exports as cumulative
+ * NAME_bucket{le="..."} lines at the bounds hist_read gives plus le="+Inf"
+ * (equal to NAME_count, both from one pass over the buckets), then NAME_sum
+ * and NAME_count; le values and the sum are in seconds (the member's
+ * scale). This file does not link against histogram.c.
  *
  * Locking: metrics_lock protects both lists. Exporting holds it while
  * formatting, so read callbacks must not register metrics. Portable: the
@@ -92,7 +97,7 @@ static bool scale_valid(u64 scale)
 int metric_register(struct metric_family *fam, struct metric *m)
 {
 	if (!metric_name_valid(fam->name) || !fam->help || !labels_valid(m->labels) ||
-	    !scale_valid(m->scale))
+	    !scale_valid(m->scale) || (fam->type == METRIC_HISTOGRAM && !m->hist_read))
 		return -EINVAL;
 	irqflags_t f = spin_lock_irqsave(&metrics_lock);
 	struct metric_family **pp = &families;
@@ -165,7 +170,8 @@ struct metric_family *metrics_find(const char *name)
 
 static const char *type_name(enum metric_type t)
 {
-	return t == METRIC_COUNTER ? "counter" : t == METRIC_GAUGE ? "gauge" : "untyped";
+	return t == METRIC_COUNTER ? "counter" : t == METRIC_GAUGE ? "gauge" :
+	       t == METRIC_HISTOGRAM ? "histogram" : "untyped";
 }
 
 /* Output is gathered a line at a time, so a sink sees whole lines (a line
@@ -227,6 +233,58 @@ static void lo_help(struct line_out *lo, const char *s)
 	}
 }
 
+/* value / scale in decimal without trailing zeros: 100 ns -> 0.0000001 */
+static void format_trimmed(char *buf, size_t size, u64 v, u64 scale)
+{
+	format_value(buf, size, (s64)v, scale);
+	if (scale <= 1)
+		return;
+	size_t n = strlen(buf);
+	while (n && buf[n - 1] == '0')
+		buf[--n] = 0;
+	if (n && buf[n - 1] == '.')
+		buf[--n] = 0;
+}
+
+static void lo_sample(struct line_out *lo, const char *name, const char *suffix,
+		      const char *labels, const char *le, const char *val)
+{
+	lo_str(lo, name);
+	lo_str(lo, suffix);
+	if (labels[0] || le) {
+		lo_str(lo, "{");
+		lo_str(lo, labels);
+		if (le) {
+			lo_str(lo, labels[0] ? ",le=\"" : "le=\"");
+			lo_str(lo, le);
+			lo_str(lo, "\"");
+		}
+		lo_str(lo, "}");
+	}
+	lo_str(lo, " ");
+	lo_str(lo, val);
+	lo_end_line(lo);
+}
+
+static void export_histogram(struct line_out *lo, const char *name, const struct metric *m)
+{
+	const u64 *bounds;
+	u64 cum[32], count, sum;
+	u32 nb;
+	m->hist_read(m, &bounds, &nb, cum, &count, &sum);
+	char le[48], val[48];
+	for (u32 j = 0; j < nb; j++) {
+		format_trimmed(le, sizeof(le), bounds[j], m->scale);
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)cum[j]);
+		lo_sample(lo, name, "_bucket", m->labels, le, val);
+	}
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)count);
+	lo_sample(lo, name, "_bucket", m->labels, "+Inf", val);
+	format_trimmed(le, sizeof(le), sum, m->scale);
+	lo_sample(lo, name, "_sum", m->labels, NULL, le);
+	lo_sample(lo, name, "_count", m->labels, NULL, val);
+}
+
 static void export_family(struct metric_family *fam, metrics_out_fn out, void *ctx)
 {
 	struct line_out lo = { .out = out, .ctx = ctx, .n = 0 };
@@ -241,6 +299,10 @@ static void export_family(struct metric_family *fam, metrics_out_fn out, void *c
 	lo_str(&lo, type_name(fam->type));
 	lo_end_line(&lo);
 	for (struct metric *m = fam->members; m; m = m->next) {
+		if (fam->type == METRIC_HISTOGRAM) {
+			export_histogram(&lo, fam->name, m);
+			continue;
+		}
 		char val[48];
 		format_value(val, sizeof(val), metric_value(m), m->scale);
 		lo_str(&lo, fam->name);

@@ -45,9 +45,11 @@ static void print_record(const struct log_record *r, void *ctx)
 	struct dmesg_filter *f = ctx;
 	if (r->level < f->min_level)
 		return;
-	shell_printf("[%5llu.%06llu] %-5s %s%s%s\n", (unsigned long long)(r->time_ns / NSEC_PER_SEC),
+	char fields[LOG_FIELDS_SIZE + 64];
+	log_format_fields(r, fields, sizeof(fields));
+	shell_printf("[%5llu.%06llu] %-5s %s%s%s%s\n", (unsigned long long)(r->time_ns / NSEC_PER_SEC),
 		     (unsigned long long)(r->time_ns % NSEC_PER_SEC / 1000),
-		     log_level_name(r->level), r->subsys, r->subsys[0] ? ": " : "", r->text);
+		     log_level_name(r->level), r->subsys, r->subsys[0] ? ": " : "", r->text, fields);
 }
 
 static int cmd_dmesg(int argc, char **argv)

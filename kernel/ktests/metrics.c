@@ -137,7 +137,8 @@ KTEST(metrics, read_callback_and_scale)
 }
 
 /* The whole live export: families sorted, each "# HELP n", "# TYPE n t",
- * then samples of n only; every line ends in a newline. */
+ * then samples of n only (of a histogram: n_bucket, n_sum, n_count);
+ * every line ends in a newline. */
 KTEST(metrics, live_export_structure)
 {
 	memset(&out, 0, sizeof(out));
@@ -147,7 +148,7 @@ KTEST(metrics, live_export_structure)
 	KT_EXPECT_EQ(out.text[out.len - 1], '\n');
 	char prev[96] = "", cur[96] = "";
 	int families = 0, samples = 0;
-	bool want_type = false;
+	bool want_type = false, is_hist = false;
 	for (const char *line = out.text; *line;) {
 		const char *nl = strchr(line, '\n');
 		KT_ASSERT(nl != NULL);
@@ -169,11 +170,17 @@ KTEST(metrics, live_export_structure)
 			KT_ASSERT(want_type);
 			size_t n = strlen(cur);
 			KT_EXPECT(len > 8 + n && !strncmp(line + 7, cur, n) && line[7 + n] == ' ');
+			is_hist = !strncmp(line + 8 + n, "histogram\n", 10);
 			want_type = false;
 		} else {
 			size_t n = strlen(cur);
 			KT_ASSERT(!want_type && n);
-			KT_EXPECT(!strncmp(line, cur, n) && (line[n] == ' ' || line[n] == '{'));
+			KT_EXPECT(!strncmp(line, cur, n));
+			const char *rest = line + n; /* histograms: _bucket, _sum, _count samples */
+			if (is_hist)
+				rest += str_starts_with(rest, "_bucket{") ? 7 : str_starts_with(rest, "_sum ") ? 4 :
+					str_starts_with(rest, "_count ") ? 6 : 0;
+			KT_EXPECT((*rest == ' ' && !is_hist) || *rest == '{' || (is_hist && rest != line + n));
 			KT_EXPECT(line[len - 1] != ' ');
 			samples++;
 		}

@@ -172,6 +172,14 @@ WEAK void klog(enum log_level lvl, const char *subsys, const char *fmt, ...)
 	va_end(ap);
 }
 
+WEAK void klog_kvs(enum log_level lvl, const char *subsys, const char *msg,
+		   const struct log_kv *kv, size_t n)
+{
+	(void)lvl;
+	(void)kv;
+	kprintf("%s%s%s (%zu fields)\n", subsys ? subsys : "", subsys && *subsys ? ": " : "", msg, n);
+}
+
 /* ---- interrupts, cycles, CPU ---- */
 
 static bool irq_on = true;
