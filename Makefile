@@ -5,7 +5,11 @@
 #                     build, pytest on QEMU; fails if any fails
 #   make iso          build/rayos.iso (GRUB, BIOS and UEFI, multiboot2)
 #   make run-iso      boot the ISO under SeaBIOS; make run-uefi: under OVMF
-#   make bench        boot-time benchmark (BENCH_RUNS boots, default 11)
+#   make bench        benchmarks: boot time (BENCH_RUNS boots, default 11),
+#                     scheduler and lock costs (bench-sched), tracepoint
+#                     cost (bench-trace); their kernel is
+#                     build/bench/rayos.elf, built with LOCKDEP=0
+#   make LOCKDEP=0    build without the lock checker (default LOCKDEP=1)
 #   make CC=clang BUILD=build/clang   build with clang instead of gcc
 #   CMDLINE="..."     kernel command line for run, run-iso, run-uefi and iso
 # Missing Debian packages are installed by tools/bootstrap.sh (apt-get),
@@ -29,21 +33,28 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-builtin-printf -fno-stack-protector \
 ifneq ($(findstring clang,$(CC)),)
 KCFLAGS += -Wno-unused-command-line-argument
 endif
+# Lock checker (kernel/sync/lockdep.c): on by default, off with LOCKDEP=0
+# (the benchmark kernel is built that way). $(BUILD)/kconfig records the
+# setting so that changing it rebuilds everything.
+LOCKDEP ?= 1
+ifeq ($(LOCKDEP),1)
+KCFLAGS += -DCONFIG_LOCKDEP
+endif
 KLDFLAGS := -nostdlib -static -no-pie -Wl,-T,arch/x86_64/linker.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 ifneq ($(findstring clang,$(CC)),)
 KLDFLAGS += -Wno-unused-command-line-argument
 endif
 
-.PHONY: all run run-iso run-uefi test test-host test-ktest test-qemu test-clang iso bench bench-boot clean bootstrap FORCE
+.PHONY: all run run-iso run-uefi test test-host test-ktest test-qemu test-clang iso bench bench-boot bench-sched bench-trace bench-kernel clean bootstrap FORCE
 all: $(BUILD)/rayos.elf
 
-$(BUILD)/k/%.c.o: %.c Makefile
+$(BUILD)/k/%.c.o: %.c Makefile $(BUILD)/kconfig
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/k/%.S.o: %.S Makefile
+$(BUILD)/k/%.S.o: %.S Makefile $(BUILD)/kconfig
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
@@ -73,6 +84,11 @@ $(BUILD)/rayos.elf: $(BUILD)/rayos.pass1.elf $(BUILD)/ksyms.o
 	@echo "built $@"
 
 -include $(KOBJ:.o=.d)
+
+# Rewritten only when the kernel configuration changes (like iso-cmdline).
+$(BUILD)/kconfig: FORCE
+	@mkdir -p $(BUILD)
+	@printf 'LOCKDEP=%s\n' "$(LOCKDEP)" | cmp -s - $@ 2>/dev/null || printf 'LOCKDEP=%s\n' "$(LOCKDEP)" > $@
 
 # ---- running --------------------------------------------------------------
 # TCG (no KVM), q35, 2 CPUs, 512 MiB; serial and QEMU monitor multiplexed on
@@ -119,7 +135,7 @@ FORCE:
 # make test runs test-host, test-ktest, test-clang, test-qemu in this order,
 # each to its end, then fails if any failed. Every QEMU a test starts runs
 # under TCG with a timeout and is killed when its test ends.
-KTEST_MACHINES ?= q35 microvm
+KTEST_MACHINES ?= q35:4 microvm:2
 CLANG_BUILD ?= build/clang
 TEST_LOGS := $(BUILD)/test-logs
 # Backstop for the whole pytest run, in seconds (each wait has its own timeout).
@@ -160,15 +176,36 @@ test-qemu: $(BUILD)/rayos.elf $(ISO)
 # ---- benchmarks (not part of make test) ------------------------------------
 # `make bench` runs every bench-* target listed as its prerequisite; add
 # more with `bench: bench-NAME`.
+# Benchmarks run a kernel of their own, built without the lock checker in
+# $(BENCH_BUILD) (so the normal build is left alone).
 BENCH_RUNS ?= 11
+BENCH_BUILD ?= build/bench
+BENCH_KERNEL := $(BENCH_BUILD)/rayos.elf
+BENCH_SCHED_BOOTS ?= 3
 
-bench: bench-boot
+bench: bench-boot bench-sched bench-trace bench-mm
+
+bench-kernel:
+	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) LOCKDEP=0 all
 
 # Boot time: BENCH_RUNS boots on q35 (TCG); median/min/max of
 # rayos_boot_seconds and of host wall time from QEMU start to the prompt.
-bench-boot: $(BUILD)/rayos.elf
+bench-boot: bench-kernel
 	@sh tools/bootstrap.sh bench
-	@$(PYTHON) -B tools/bench-boot.py --kernel $(BUILD)/rayos.elf --runs $(BENCH_RUNS)
+	@$(PYTHON) -B tools/bench-boot.py --kernel $(BENCH_KERNEL) --runs $(BENCH_RUNS)
+
+# Tracepoint cost: BENCH_TRACE_BOOTS boots (q35, TCG, -smp 2), the in-kernel
+# `trace bench` in each; ns per call disabled and enabled, as medians.
+BENCH_TRACE_BOOTS ?= 3
+bench-trace: bench-kernel
+	@sh tools/bootstrap.sh bench
+	@$(PYTHON) -B tools/bench-trace.py --kernel $(BENCH_KERNEL) --boots $(BENCH_TRACE_BOOTS)
+
+# Scheduler and lock costs: BENCH_SCHED_BOOTS boots each with -smp 2 and
+# -smp 1 (q35, TCG), the in-kernel `bench sched` in each; a table of medians.
+bench-sched: bench-kernel
+	@sh tools/bootstrap.sh bench
+	@$(PYTHON) -B tools/bench-sched.py --kernel $(BENCH_KERNEL) --boots $(BENCH_SCHED_BOOTS)
 
 bootstrap:
 	sh tools/bootstrap.sh all
@@ -182,3 +219,6 @@ ifeq ($(wildcard tests/host/host.mk),)
 test-host:
 	@echo "test-host: no hosted unit tests (tests/host/host.mk does not exist)"
 endif
+
+# Hosted allocator benchmarks against glibc, jemalloc and mimalloc.
+include bench/mm/bench.mk

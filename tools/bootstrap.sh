@@ -8,8 +8,8 @@
 #   uefi:   OVMF UEFI firmware                (make run-uefi)
 #   clang:  clang                             (make CC=clang)
 #   ktest:  QEMU                              (make test-ktest)
-#   pytest: QEMU, GRUB, OVMF, python3-pytest, python3-pexpect (make test-qemu)
-#   bench:  QEMU, python3-pexpect             (make bench)
+#   pytest: QEMU, GRUB, OVMF, python3-pytest, python3-pexpect, prometheus (promtool) (make test-qemu)
+#   bench:  QEMU, python3-pexpect, jemalloc, mimalloc, valgrind (make bench)
 #   test:   everything make test needs, incl. libcmocka-dev (tests/host)
 #   all:    everything above
 # Python tools run with /usr/bin/python3, the interpreter Debian's python3-*
@@ -28,8 +28,8 @@ group() {
 	uefi)   want ovmf ;;
 	clang)  want clang ;;
 	host)   want gcc; want libcmocka-dev ;;
-	pytest) group run; group iso; group uefi; want python3; want python3-pytest; want python3-pexpect ;;
-	bench)  group run; want python3; want python3-pexpect ;;
+	pytest) group run; group iso; group uefi; want python3; want python3-pytest; want python3-pexpect; want prometheus ;;
+	bench)  group run; want python3; want python3-pexpect; want libjemalloc-dev; want libmimalloc-dev; want valgrind ;;
 	test|all) group build; group host; group clang; group ktest; group pytest; group bench ;;
 	*) echo "bootstrap.sh: unknown group '$1' (build run iso uefi clang host ktest pytest bench test all)" >&2
 	   exit 2 ;;
