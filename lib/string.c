@@ -3,10 +3,14 @@
 #include <rayos/string.h>
 
 #ifndef RAYOS_HOSTED
+/* 8 bytes per iteration for the bulk, then the tail: several times
+ * faster than rep movsb/stosb under emulation, never slower on hardware. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) ::"memory");
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) ::"memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) ::"memory");
 	return ret;
 }
 
@@ -26,7 +30,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	u64 pattern = 0x0101010101010101ULL * (u8)c;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(pattern) : "memory");
 	return ret;
 }
 

@@ -66,7 +66,7 @@ static void note_used(u64 p, u64 len)
 	used[nr_used - 1].end = p + len;
 }
 
-u64 bootmem_alloc_contig(u64 npages)
+static u64 alloc_contig(u64 npages, bool zero)
 {
 	u64 len = npages * PAGE;
 	if (closed || !npages)
@@ -87,7 +87,8 @@ u64 bootmem_alloc_contig(u64 npages)
 			}
 			u64 p = cursor;
 			cursor += len;
-			memset(arch_phys_to_virt(p), 0, len);
+			if (zero)
+				memset(arch_phys_to_virt(p), 0, len);
 			note_used(p, len);
 			return p;
 		}
@@ -97,9 +98,12 @@ u64 bootmem_alloc_contig(u64 npages)
 	return 0;
 }
 
+u64 bootmem_alloc_contig(u64 npages) { return alloc_contig(npages, true); }
+u64 bootmem_alloc_contig_raw(u64 npages) { return alloc_contig(npages, false); }
+
 u64 bootmem_alloc_page(void)
 {
-	return bootmem_alloc_contig(1);
+	return alloc_contig(1, true);
 }
 
 u64 bootmem_used_bytes(void) { return used_bytes; }

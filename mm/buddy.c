@@ -104,10 +104,8 @@ int zone_init(struct zone *z, int node, u64 start_pfn, u64 spanned, struct page 
 	for (unsigned o = 0; o < NR_ORDERS; o++)
 		list_init(&z->free_area[o]);
 	for (u64 i = 0; i < spanned; i++) {
-		map[i].flags = PG_reserved;
-		map[i].order = 0;
-		map[i].node = (u8)node;
-		map[i].owner = NULL;
+		/* every field: the map may come uninitialised (bootmem raw) */
+		map[i] = (struct page){ .flags = PG_reserved, .node = (u8)node };
 		list_init(&map[i].lru);
 	}
 	for (u32 c = 0; c < MAX_CPUS; c++) {

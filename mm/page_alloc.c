@@ -362,7 +362,8 @@ void mm_init(void)
 		u64 spanned = s->end - s->start;
 		size_t zbytes = ALIGN_UP(sizeof(struct zone), PAGE_SIZE);
 		size_t mbytes = ALIGN_UP(MAX(spanned, 1ULL) * sizeof(struct page), PAGE_SIZE);
-		u64 zphys = bootmem_alloc_contig((zbytes + mbytes) / PAGE_SIZE);
+		/* not zeroed: zone_init writes the zone and every struct page */
+		u64 zphys = bootmem_alloc_contig_raw((zbytes + mbytes) / PAGE_SIZE);
 		if (!zphys) {
 			pr_crit("mm", "no memory for node %d's page map (%llu KiB)", n,
 				(unsigned long long)(mbytes >> 10));

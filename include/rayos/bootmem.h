@@ -8,6 +8,8 @@
  * exists only memory below 4 GiB is handed out. */
 u64 bootmem_alloc_page(void);
 u64 bootmem_alloc_contig(u64 npages);
+/* Not zeroed: for memory the caller initialises entirely (struct page maps). */
+u64 bootmem_alloc_contig_raw(u64 npages);
 u64 bootmem_used_bytes(void);
 bool bootmem_closed(void);
 /* Tell bootmem that all RAM is now reachable through the direct map. */
