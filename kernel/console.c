@@ -60,13 +60,19 @@ static void lb_put(void *ctx, char c)
 	lb->buf[lb->n++] = c;
 }
 
-int vkprintf(const char *fmt, va_list ap)
+/* Format through a line buffer (\n -> \r\n) into a console writer. */
+static int vprintf_to(void (*flush)(const char *s, size_t n), const char *fmt, va_list ap)
 {
-	struct linebuf lb = { .n = 0, .flush = console_write };
+	struct linebuf lb = { .n = 0, .flush = flush };
 	int n = vcbprintf(lb_put, &lb, fmt, ap);
 	if (lb.n)
-		console_write(lb.buf, lb.n);
+		flush(lb.buf, lb.n);
 	return n;
+}
+
+int vkprintf(const char *fmt, va_list ap)
+{
+	return vprintf_to(console_write, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)
@@ -80,11 +86,7 @@ int kprintf(const char *fmt, ...)
 
 int panic_vprintf(const char *fmt, va_list ap)
 {
-	struct linebuf lb = { .n = 0, .flush = console_write_panic };
-	int n = vcbprintf(lb_put, &lb, fmt, ap);
-	if (lb.n)
-		console_write_panic(lb.buf, lb.n);
-	return n;
+	return vprintf_to(console_write_panic, fmt, ap);
 }
 
 bool console_input_irq_driven(void)
