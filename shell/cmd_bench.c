@@ -32,6 +32,7 @@
  * Locking: each measurement owns its threads, completions and locks; the
  * command waits for (joins) every thread it starts. */
 #include <rayos/shell.h>
+#include <rayos/metrics.h>
 #include <rayos/arch.h>
 #include <rayos/lockdep.h>
 #include <rayos/string.h>
@@ -333,10 +334,38 @@ static u64 mutex_pairs(void)
 	return deci_ns(c, MUTEX_ITERS);
 }
 
+/* The observability hot paths the issue asks to price: one counter
+ * increment, one histogram record (a standalone histogram, so the kernel's
+ * own figures are not disturbed). */
+static struct metric bench_counter;
+static struct histogram bench_hist;
+
+static u64 counter_incs(void)
+{
+	irqflags_t f = arch_irq_save();
+	u64 t0 = arch_cycles();
+	for (u32 i = 0; i < LOCK_ITERS; i++)
+		metric_inc(&bench_counter);
+	u64 c = arch_cycles() - t0;
+	arch_irq_restore(f);
+	return deci_ns(c, LOCK_ITERS);
+}
+
+static u64 hist_records(void)
+{
+	irqflags_t f = arch_irq_save();
+	u64 t0 = arch_cycles();
+	for (u32 i = 0; i < LOCK_ITERS; i++)
+		hist_record(&bench_hist, (u64)i * 37);
+	u64 c = arch_cycles() - t0;
+	arch_irq_restore(f);
+	return deci_ns(c, LOCK_ITERS);
+}
+
 /* ---- bench sched ---- */
 
 enum { F_CTX_SAME, F_CTX_CROSS, F_WAKE_TIMER, F_TIMER_LATE, F_WAKE_SAME, F_WAKE_CROSS,
-       F_SPIN, F_SPIN_IRQ, F_MUTEX, F_NR };
+       F_SPIN, F_SPIN_IRQ, F_MUTEX, F_COUNTER, F_HIST, F_NR };
 
 static struct figure figs[F_NR];
 
@@ -354,7 +383,7 @@ static int bench_sched(u32 runs)
 	static const char *const names[F_NR] = {
 		"ctxsw_same_cpu", "ctxsw_cross_cpu", "wake_timer", "timer_late",
 		"wake_explicit_same_cpu", "wake_explicit_cross_cpu",
-		"spin_pair", "spin_irqsave_pair", "mutex_pair",
+		"spin_pair", "spin_irqsave_pair", "mutex_pair", "counter_inc", "hist_record",
 	};
 	static struct wake_ctx w;
 	if (!clock_cycle_rate()) {
@@ -418,6 +447,10 @@ static int bench_sched(u32 runs)
 		figs[F_SPIN_IRQ].iters = LOCK_ITERS;
 		figs[F_MUTEX].v[figs[F_MUTEX].runs++] = mutex_pairs();
 		figs[F_MUTEX].iters = MUTEX_ITERS;
+		figs[F_COUNTER].v[figs[F_COUNTER].runs++] = counter_incs();
+		figs[F_COUNTER].iters = LOCK_ITERS;
+		figs[F_HIST].v[figs[F_HIST].runs++] = hist_records();
+		figs[F_HIST].iters = LOCK_ITERS;
 	}
 	for (int i = 0; i < F_NR; i++)
 		report(&figs[i]);
@@ -438,5 +471,5 @@ static int cmd_bench(int argc, char **argv)
 	return bench_sched(runs);
 }
 SHELL_CMD(bench, "bench", "bench sched [RUNS]",
-	  "measure context switch, wake-up latency and lock costs (median/min/max of RUNS runs, default 7)",
+	  "measure context switch, wake-up latency, lock, counter and histogram costs (median/min/max of RUNS runs, default 7)",
 	  cmd_bench);

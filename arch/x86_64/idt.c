@@ -153,7 +153,7 @@ static void report_exception(struct trap_frame *f)
 	panic_printf("CR0: %016llx CR2: %016llx CR3: %016llx CR4: %016llx\n",
 		     (unsigned long long)read_cr0(), (unsigned long long)cr2,
 		     (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
-	panic_backtrace(f->rbp, f->rip);
+	panic_backtrace_exception(f->rbp, f->rip, f->rsp);
 	panic_end("exception");
 }
 

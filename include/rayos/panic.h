@@ -8,6 +8,9 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 void panic_begin(void);
 int panic_printf(const char *fmt, ...) __printf(1, 2);
 void panic_backtrace(u64 frame_pointer, u64 first_pc);
+/* For an exception: also recovers the caller when the fault hit after the
+ * faulting function's epilogue (sp = the stack pointer at the fault). */
+void panic_backtrace_exception(u64 frame_pointer, u64 pc, u64 sp);
 __noreturn void panic_end(const char *what);
 
 #define BUG_ON(cond) do { if (unlikely(cond)) \
