@@ -47,6 +47,8 @@ FIGURES = [
     ("spin_pair", "spin_lock + spin_unlock, uncontended", False),
     ("spin_irqsave_pair", "spin_lock_irqsave + spin_unlock_irqrestore", False),
     ("mutex_pair", "mutex_lock + mutex_unlock, uncontended", False),
+    ("counter_inc", "metric_inc on a counter (one relaxed atomic add)", False),
+    ("hist_record", "hist_record into a log-linear histogram (per-CPU, lock-free)", False),
 ]
 
 
