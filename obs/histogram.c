@@ -43,28 +43,12 @@ u64 hist_bucket_hi(u32 i)
 	return hist_bucket_lo(i) + (1ULL << (i / HIST_SUB - 1)) - 1;
 }
 
-u64 hist_sample_begin(struct histogram *h)
-{
-	struct hist_cpu *c = &h->cpu[hist_cpu_slot()];
-	if (c->tick++ & h->sample_mask)
-		return HIST_NOT_SAMPLED;
-	return arch_cycles();
-}
-
 void hist_record_cycles(struct histogram *h, u64 dt)
 {
 	u64 ns = cycles_to_ns(dt);
 	if (!ns && dt)
 		return; /* counter not calibrated yet */
 	hist_record(h, ns);
-}
-
-void hist_sample_end(struct histogram *h, u64 t0)
-{
-	if (t0 == HIST_NOT_SAMPLED)
-		return;
-	u64 t1 = arch_cycles();
-	hist_record_cycles(h, t1 > t0 ? t1 - t0 : 0);
 }
 
 static u64 load(const u64 *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }

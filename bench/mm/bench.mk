@@ -31,7 +31,7 @@ BENCH_MM_KSRC := mm/slab.c mm/pool.c mm/page_alloc.c mm/buddy.c mm/bootmem.c obs
 	obs/histogram.c obs/trace.c kernel/time.c
 BENCH_MM_KOBJ := $(patsubst %.c,$(BENCH_MM_DIR)/obj/%.o,$(BENCH_MM_KSRC))
 
-$(BENCH_MM_DIR)/obj/%.o: %.c bench/mm/bench.mk
+$(BENCH_MM_DIR)/obj/%.o: %.c bench/mm/bench.mk $(wildcard include/rayos/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  BENCHCC $<"
 	@$(BENCH_MM_CC) $(BENCH_MM_KFLAGS) -c $< -o $@

@@ -16,6 +16,7 @@
 #ifndef RAYOS_METRICS_H
 #define RAYOS_METRICS_H
 #include <rayos/types.h>
+#include <rayos/arch.h>
 #include <rayos/percpu.h>
 
 enum metric_type { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM };
@@ -142,10 +143,24 @@ static inline void hist_record(struct histogram *h, u64 v)
 /* Timing 1 in (sample_mask + 1) calls: begin returns a cycle reading or
  * HIST_NOT_SAMPLED; end records the elapsed nanoseconds (nothing before the
  * cycle counter is calibrated). */
-u64 hist_sample_begin(struct histogram *h);
-void hist_sample_end(struct histogram *h, u64 t0);
 /* Record the nanoseconds of dt cycles (nothing if not calibrated yet). */
 void hist_record_cycles(struct histogram *h, u64 dt);
+/* Inline: the unsampled calls (all but 1 in mask + 1) cost a counter
+ * increment and a branch on hot paths such as kmalloc. */
+static inline u64 hist_sample_begin(struct histogram *h)
+{
+	struct hist_cpu *c = &h->cpu[hist_cpu_slot()];
+	if (likely(c->tick++ & h->sample_mask))
+		return HIST_NOT_SAMPLED;
+	return arch_cycles();
+}
+static inline void hist_sample_end(struct histogram *h, u64 t0)
+{
+	if (likely(t0 == HIST_NOT_SAMPLED))
+		return;
+	u64 t1 = arch_cycles();
+	hist_record_cycles(h, t1 > t0 ? t1 - t0 : 0);
+}
 
 /* Register a histogram as the member of a METRIC_HISTOGRAM family. */
 int hist_register(struct metric_family *fam, struct histogram *h);
