@@ -79,8 +79,6 @@ static u64 run_shrinkers(void)
 	return got;
 }
 
-struct zone_alloc_hook; /* (none yet) */
-struct page *zone_alloc_wmark(struct zone *z, unsigned order, u64 mark);
 
 static struct page *try_zones(int node, gfp_t gfp, unsigned order, int pass)
 {

@@ -28,7 +28,9 @@ BENCH_MM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude -Ibench/mm 
 BENCH_MM_KFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -fno-stack-protector \
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude
 BENCH_MM_KSRC := mm/slab.c mm/pool.c mm/page_alloc.c mm/buddy.c mm/bootmem.c obs/metrics.c \
-	obs/histogram.c obs/trace.c kernel/time.c
+	obs/histogram.c obs/trace.c kernel/time.c lib/string.c
+# lib/string.c only for RayOS's own helpers (strlcpy ...): libc keeps mem*/str*
+$(BENCH_MM_DIR)/obj/lib/string.o: BENCH_MM_KFLAGS += -DRAYOS_HOSTED
 BENCH_MM_KOBJ := $(patsubst %.c,$(BENCH_MM_DIR)/obj/%.o,$(BENCH_MM_KSRC))
 
 $(BENCH_MM_DIR)/obj/%.o: %.c bench/mm/bench.mk $(wildcard include/rayos/*.h)

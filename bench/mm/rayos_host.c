@@ -61,17 +61,6 @@ int numa_node_of_addr(u64 addr) { (void)addr; return 0; }
 u64 numa_range_end(u64 addr) { (void)addr; return ~0ULL; }
 int numa_node_of_cpu(u32 apic_id) { (void)apic_id; return 0; }
 
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t n = strlen(src);
-	if (size) {
-		size_t k = n < size - 1 ? n : size - 1;
-		memcpy(dst, src, k);
-		dst[k] = 0;
-	}
-	return n;
-}
-
 void vklog(enum log_level lvl, const char *subsys, const char *fmt, va_list ap)
 {
 	if (lvl < LOG_WARN)

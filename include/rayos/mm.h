@@ -80,6 +80,8 @@ int zone_init(struct zone *z, int node, u64 start_pfn, u64 spanned, struct page 
 void zone_add_free_range(struct zone *z, u64 pfn, u64 n);
 void zone_set_watermarks(struct zone *z);
 struct page *zone_alloc(struct zone *z, unsigned order, gfp_t gfp);
+/* The same against an explicit watermark (the page allocator's policy). */
+struct page *zone_alloc_wmark(struct zone *z, unsigned order, u64 mark);
 /* 0, or -EINVAL for a double free / never-allocated page / wrong order
  * (reported and counted; the memory is left alone). */
 int zone_free(struct zone *z, struct page *p, unsigned order);
