@@ -114,6 +114,15 @@ struct sched_class {
 	/* ns until curr's turn ends (0 = no limit), for the one-shot timer */
 	u64 (*slice_left)(struct rq *rq, struct thread *t);
 	void (*prio_changed)(struct rq *rq, struct thread *t);
+	/* Timed events of the class (CBS replenishment, sporadic-server
+	 * replenishment...): next_event returns the absolute rq-clock ns of
+	 * the earliest one, 0 for none; the core arms rq->class_timer for the
+	 * earliest over all classes and, when it fires (rq_class_timers),
+	 * calls timer_fired with rq->clock up to date. timer_fired handles
+	 * every event due at rq->clock and sets rq->need_resched when what it
+	 * changed should preempt curr. Both or neither must be set. */
+	u64 (*next_event)(struct rq *rq);
+	void (*timer_fired)(struct rq *rq);
 	/* registry-owned */
 	const struct sched_class *next;
 	int rank; /* lower runs first */
@@ -153,7 +162,7 @@ struct rq {
 	u64 irq_seen;          /* cpu->irq_time_ns already accounted */
 	/* hand-over from schedule() to the thread that runs next */
 	struct thread *prev_thread, *migrate_thread;
-	struct timer_event slice_timer, balance_timer;
+	struct timer_event slice_timer, balance_timer, class_timer;
 	u64 nr_migrations;
 	struct list_head threads; /* every thread on this rq (on_rq), for balancing */
 };
@@ -226,6 +235,12 @@ u64 rq_slice_left(struct rq *rq);
 /* curr gives up the CPU (sched_yield): the class requeues it behind its
  * equals, rq->need_resched is set; the caller then calls rq_pick_next(). */
 void rq_yield(struct rq *rq);
+/* Earliest absolute rq-clock time of any class's timed event (0 = none):
+ * arm a timer for it after every rq operation, as for rq_slice_left(). */
+u64 rq_next_event(const struct rq *rq);
+/* The class timer fired: charge curr up to now and let every class handle
+ * its due events. Returns rq->need_resched. */
+bool rq_class_timers(struct rq *rq, u64 now);
 
 /* nice -> weight (Linux's sched_prio_to_weight); nice outside -20..19 is
  * clamped. */

@@ -145,6 +145,17 @@ static int select_cpu(struct thread *t)
 	return best;
 }
 
+/* The classes' timed events (rq_next_event) share one timer per CPU; it
+ * is re-armed wherever the slice timer is. */
+static void arm_class_timer(struct rq *rq)
+{
+	u64 at = rq_next_event(rq);
+	if (at)
+		timer_arm(&rq->class_timer, at);
+	else if (rq->class_timer.armed)
+		timer_cancel(&rq->class_timer);
+}
+
 static void arm_slice_timer(struct rq *rq)
 {
 	u64 left = rq->nr_running > 1 || rq->curr->policy == SCHED_RR ? rq_slice_left(rq) : 0;
@@ -154,6 +165,7 @@ static void arm_slice_timer(struct rq *rq)
 		timer_cancel(&rq->slice_timer);
 	if (rq->nr_running > 1 && !rq->balance_timer.armed)
 		timer_arm(&rq->balance_timer, clock_monotonic_ns() + BALANCE_PERIOD_NS);
+	arm_class_timer(rq);
 }
 
 static void core_enqueue(struct rq *rq, struct thread *t, bool wakeup)
@@ -357,6 +369,17 @@ static void slice_expired(struct timer_event *ev)
 		rq->need_resched = true;
 	else
 		arm_slice_timer(rq);
+	spin_unlock(&rq->lock);
+}
+
+static void class_timer_fired(struct timer_event *ev)
+{
+	struct rq *rq = container_of(ev, struct rq, class_timer);
+	spin_lock(&rq->lock);
+	u64 now = clock_monotonic_ns();
+	account(rq, now);
+	if (!rq_class_timers(rq, now))
+		arm_slice_timer(rq); /* also re-arms this timer */
 	spin_unlock(&rq->lock);
 }
 
@@ -781,6 +804,7 @@ static void rq_setup(u32 cpu, struct thread *idle)
 	list_init(&rq->threads);
 	rq->slice_timer.fn = slice_expired;
 	rq->balance_timer.fn = balance_tick;
+	rq->class_timer.fn = class_timer_fired;
 	rq->acct_last = clock_monotonic_ns();
 	rq->irq_seen = cpus[cpu].irq_time_ns;
 	cpus[cpu].rq = rq;

@@ -45,6 +45,8 @@ int sched_class_register(struct sched_class *c, int rank)
 	if (!c->enqueue || !c->dequeue || !c->pick_next || !c->put_prev ||
 	    !c->set_next || !c->tick || !c->preempt)
 		return -EINVAL;
+	if (!c->next_event != !c->timer_fired)
+		return -EINVAL;
 	for (cur = class_head; cur; cur = (struct sched_class *)cur->next) {
 		/* the same object twice, a name or a rank taken: ordering
 		 * among equal ranks would be arbitrary */
@@ -272,6 +274,30 @@ void rq_yield(struct rq *rq)
 	if (c->class->yield)
 		c->class->yield(rq, c);
 	rq->need_resched = true;
+}
+
+u64 rq_next_event(const struct rq *rq)
+{
+	u64 best = 0;
+
+	for (const struct sched_class *c = class_head; c; c = c->next) {
+		u64 e = c->next_event ? c->next_event((struct rq *)rq) : 0;
+		if (e && (!best || (s64)(e - best) < 0))
+			best = e;
+	}
+	return best;
+}
+
+bool rq_class_timers(struct rq *rq, u64 now)
+{
+	set_clock(rq, now);
+	update_curr(rq);
+	for (const struct sched_class *c = class_head; c; c = c->next) {
+		u64 e = c->next_event ? c->next_event(rq) : 0;
+		if (e && (s64)(e - rq->clock) <= 0)
+			c->timer_fired(rq);
+	}
+	return rq->need_resched;
 }
 
 /* ---- changing a thread's class or parameters ---- */
