@@ -71,6 +71,8 @@ enum thread_state {
 
 struct rq;
 struct thread;
+struct process;
+struct uvm;
 
 /* Per-thread state of the fair class (kernel/sched/fair.c). vruntime is
  * compared wrap-safely ((s64)(a - b)); it is meaningful relative to the
@@ -192,6 +194,10 @@ struct thread {
 	struct list_head rq_node; /* in rq->threads while on_rq (core) */
 	/* arch context; opaque to portable code */
 	void *arch;
+	/* user mode (issue 7): NULL for kernel threads */
+	struct process *proc;   /* the process it belongs to (kernel/proc) */
+	struct uvm *uvm;        /* the address space it runs in (mm/uvm.c);
+				 * the switch activates it when it differs */
 	struct timer_event sleep_timer;
 	bool detached;
 	bool stop_requested;
