@@ -49,6 +49,28 @@ u64 arch_cycles(void)
 	return ((u64)hi << 32) | lo;
 }
 
+static bool cpu_has_rdrand, cpu_has_rdseed;
+
+u64 arch_entropy_u64(void)
+{
+	u64 v = 0;
+	unsigned char ok = 0;
+	for (int i = 0; i < 16 && !ok && cpu_has_rdseed; i++)
+		__asm__ volatile("rdseed %0; setc %1" : "=r"(v), "=qm"(ok));
+	for (int i = 0; i < 16 && !ok && cpu_has_rdrand; i++)
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+	if (ok)
+		return v;
+	/* no hardware source: fold the low bits of many counter reads taken
+	 * around an I/O port access, whose latency varies */
+	for (int i = 0; i < 64; i++) {
+		u64 t0 = arch_cycles();
+		(void)arch_inb(0x80);
+		v = (v << 1 | v >> 63) ^ (arch_cycles() - t0) ^ t0;
+	}
+	return v;
+}
+
 u64 arch_frame_pointer(void)
 {
 	return (u64)__builtin_frame_address(0);
@@ -59,6 +81,12 @@ void cpu_features_init(void)
 	u32 a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpu_has_tsc_deadline = c & (1u << 24);
+	cpu_has_rdrand = c & (1u << 30);
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		cpu_has_rdseed = b & (1u << 18);
+	}
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
 	u32 max_ext = a;
 	if (max_ext >= 0x80000001) {

@@ -27,6 +27,9 @@ void arch_outl(u16 port, u32 v);
 
 /* Cycle counter and its calibrated frequency (0 until calibrated). */
 u64 arch_cycles(void);
+/* 64 bits from the CPU's entropy source: RDSEED, else RDRAND, else
+ * cycle-counter jitter (weak: only used to seed lib/random.c). */
+u64 arch_entropy_u64(void);
 
 /* Map device memory (uncached) into kernel space; NULL on failure. */
 void *arch_map_mmio(u64 phys, size_t size);

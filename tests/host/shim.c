@@ -240,6 +240,16 @@ u64 shim_cycles_peek(void) { return cycles; }
 
 void (*shim_interrupt_hook)(void);
 
+/* Deterministic "entropy" for hosted tests (splitmix64 of a counter). */
+WEAK u64 arch_entropy_u64(void)
+{
+	static u64 x = 0x1234;
+	u64 z = (x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 WEAK u64 arch_cycles(void)
 {
 	u64 c = cycles;
