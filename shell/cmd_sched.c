@@ -9,7 +9,7 @@
 #include <rayos/mm.h>
 #include <rayos/printf.h>
 
-static u64 thread_cpu_ns(struct thread *t)
+static u64 cpu_ns_snapshot(struct thread *t)
 {
 	u64 ns = READ_ONCE(t->sum_exec);
 	if (READ_ONCE(t->on_cpu) && t->state == THREAD_RUNNABLE) {
@@ -35,7 +35,7 @@ static void ps_line(struct thread *t, void *ctx)
 	(void)ctx;
 	char prio[16];
 	prio_text(t, prio, sizeof(prio));
-	u64 ns = thread_cpu_ns(t);
+	u64 ns = cpu_ns_snapshot(t);
 	shell_printf("%5u %-15s %-9s %-5s %-8s %3u %16llx %7llu.%03llu\n", t->tid, t->name,
 		     thread_state_name(t->state), t->class ? t->class->name : "?", prio, t->cpu,
 		     (unsigned long long)t->affinity, (unsigned long long)(ns / NSEC_PER_SEC),
@@ -69,7 +69,7 @@ static void snap_thread(struct thread *t, void *ctx)
 	struct top_snap *s = ctx;
 	if (s->n < TOP_MAX) {
 		s->tid[s->n] = t->tid;
-		s->ns[s->n] = thread_cpu_ns(t);
+		s->ns[s->n] = cpu_ns_snapshot(t);
 		s->n++;
 	}
 }

@@ -207,6 +207,15 @@ struct thread {
 	int exit_code;
 	struct list_head all;   /* in the list of all threads (thread_lock) */
 	void *wait_private;     /* owned by whatever the thread sleeps on */
+	/* priority inheritance (kernel/sync/mutex.c): pi_lock protects */
+	struct mutex *pi_blocked_on;  /* PI/ceiling mutex it waits for */
+	struct list_head pi_held;     /* PI/ceiling mutexes it owns */
+	/* its own parameters while boosted (rq->lock; sched_boost()) */
+	struct {
+		bool active;
+		const struct sched_class *class;
+		int policy, rt_prio, nice;
+	} pi_base;
 };
 
 /* ---- class registry ---- */
@@ -259,5 +268,11 @@ u64 sched_nice_to_weight(int nice);
  * raised -> tail of the new level, lowered -> head, unchanged -> stays. */
 int sched_set_fair(struct thread *t, int nice);
 int sched_set_rt(struct thread *t, int policy, int prio);
+/* Priority inheritance: run t as SCHED_FIFO at rt_prio while that is above
+ * its own parameters, which are kept in t->pi_base (rt_prio 0: back to its
+ * own). While boosted, sched_set_fair/sched_set_rt change the kept
+ * parameters, and the caller re-evaluates the boost. Same locking as
+ * sched_set_rt. */
+int sched_boost(struct thread *t, int rt_prio);
 
 #endif

@@ -80,10 +80,18 @@ static inline irqflags_t spin_lock_irqsave(spinlock_t *l)
 	return f;
 }
 
+/* Preemption point (kernel/sched/core.c): switch now if this CPU has a
+ * reschedule pending and nothing forbids it (no lock held, not in an
+ * interrupt, interrupts enabled) — e.g. a higher-priority thread was woken
+ * or a priority boost ended while the lock was held. */
+void preempt_check_resched(void);
+
 static inline void spin_unlock_irqrestore(spinlock_t *l, irqflags_t f)
 {
 	spin_unlock(l);
 	arch_irq_restore(f);
+	if (!this_cpu()->preempt_count)
+		preempt_check_resched();
 }
 
 #endif

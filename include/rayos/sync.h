@@ -5,30 +5,52 @@
  * Mutex: the owner is recorded; unlock by a non-owner is refused and
  * reported. Ownership is handed to the first waiter on unlock (FIFO, no
  * starvation). The waiter list and owner field are where priority
- * inheritance attaches (real-time issue): mutex_pi_hook is called with the
- * wait lock held whenever a thread starts waiting. With CONFIG_LOCKDEP a
- * mutex also has a lock class of its own for the lock checker (lockdep.h). */
+ * inheritance attaches.
+ *
+ * Protocols (POSIX PTHREAD_PRIO_*), chosen with mutex_set_protocol() before
+ * first use:
+ *   MUTEX_PRIO_NONE    — FIFO hand-off, no priority changes (default);
+ *   MUTEX_PRIO_INHERIT — the owner runs at the highest priority of the
+ *                        threads waiting for it, transitively through chains
+ *                        of owners that are themselves waiting for PI
+ *                        mutexes; the highest-priority waiter gets it next;
+ *   MUTEX_PRIO_PROTECT — immediate priority ceiling: the owner runs at
+ *                        least at the mutex's ceiling while it holds it.
+ * Boosts are SCHED_FIFO priorities (thread_boost); a thread's own
+ * parameters are restored when it no longer needs one.
+ * With CONFIG_LOCKDEP a mutex also has a lock class of its own for the lock
+ * checker (lockdep.h). */
 #ifndef RAYOS_SYNC_H
 #define RAYOS_SYNC_H
 #include <rayos/thread.h>
 
+#define MUTEX_PRIO_NONE    0
+#define MUTEX_PRIO_INHERIT 1
+#define MUTEX_PRIO_PROTECT 2
+
 struct mutex {
 	spinlock_t wait_lock;
-	/* wait_lock protects: */
+	/* wait_lock protects (and, for PI/ceiling mutexes, also pi_lock): */
 	struct thread *owner;
-	struct list_head waiters; /* struct waiter, FIFO */
+	struct list_head waiters; /* struct waiter: FIFO; PI/ceiling: by
+				   * priority, FIFO among equals */
+	struct list_head pi_node; /* in owner->pi_held (PI/ceiling) */
 	const char *name;
 	u64 contended;            /* acquisitions that had to wait */
+	u8 protocol;              /* MUTEX_PRIO_*; constant after first use */
+	u8 ceiling;               /* PROTECT: SCHED_FIFO priority 1..99 */
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map dep_map; /* the mutex's own class (lockdep.h) */
 #endif
 };
 void mutex_init(struct mutex *m, const char *name);
+#define MUTEX_INIT_COMMON(n, nm) .wait_lock = SPINLOCK_INIT, .owner = NULL,    \
+	.waiters = LIST_HEAD_INIT((n).waiters), .pi_node = LIST_HEAD_INIT((n).pi_node), \
+	.name = nm, .contended = 0, .protocol = MUTEX_PRIO_NONE, .ceiling = 0
 #ifndef CONFIG_LOCKDEP
-#define MUTEX_INIT(n, nm) { SPINLOCK_INIT, NULL, LIST_HEAD_INIT((n).waiters), nm, 0 }
+#define MUTEX_INIT(n, nm) { MUTEX_INIT_COMMON(n, nm) }
 #else
-#define MUTEX_INIT(n, nm) { SPINLOCK_INIT, NULL, LIST_HEAD_INIT((n).waiters), nm, 0, \
-			    LOCKDEP_MAP_INIT(nm) }
+#define MUTEX_INIT(n, nm) { MUTEX_INIT_COMMON(n, nm), .dep_map = LOCKDEP_MAP_INIT(nm) }
 /* Each mutex_init() call site is a lock class of its own. */
 void mutex_init_key(struct mutex *m, const char *name, const char *site,
 		    const struct lock_class_key *key);
@@ -43,8 +65,14 @@ bool mutex_trylock(struct mutex *m);
 /* 0, or -EPERM when the caller does not own m (reported, nothing changed). */
 int mutex_unlock(struct mutex *m);
 bool mutex_is_owner(struct mutex *m);
-/* Priority inheritance attaches here: (mutex, waiting thread). NULL now. */
-extern void (*mutex_pi_hook)(struct mutex *m, struct thread *waiter);
+/* Choose the protocol of an unused mutex: 0, -EINVAL (unknown protocol,
+ * ceiling outside 1..99 for PROTECT), -EBUSY (owned or waited for). */
+int mutex_set_protocol(struct mutex *m, int protocol, int ceiling);
+/* t's own scheduling parameters changed while it is boosted: recompute
+ * its boost (core calls it). */
+void mutex_pi_reevaluate(struct thread *t);
+/* Number of PI chain walks cut at the depth limit or by a cycle. */
+u64 mutex_pi_chain_errors(void);
 
 struct semaphore {
 	spinlock_t lock;

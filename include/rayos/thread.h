@@ -28,6 +28,11 @@ bool thread_should_stop(void);
 int thread_set_affinity(struct thread *t, cpumask_t mask);
 int thread_set_nice(struct thread *t, int nice);
 int thread_set_rt(struct thread *t, int policy, int prio);
+/* Priority inheritance (kernel/sync/mutex.c calls it): run t as SCHED_FIFO
+ * at rt_prio while that is above its own parameters; 0 ends the boost. */
+int thread_boost(struct thread *t, int rt_prio);
+/* CPU time t has used, including its current run: ns. */
+u64 thread_cpu_ns(struct thread *t);
 const char *thread_state_name(enum thread_state s);
 
 /* Look a thread up by id and call fn on it with the thread list locked;

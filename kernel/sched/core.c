@@ -32,6 +32,7 @@
  * Accounting: rq->time_* by mode (idle, kernel, irq; user with the user-mode
  * issue), thread->sum_exec for each thread. */
 #include <rayos/thread.h>
+#include <rayos/sync.h>
 #include <rayos/arch.h>
 #include <rayos/arch_thread.h>
 #include <rayos/log.h>
@@ -335,6 +336,17 @@ void schedule(void)
 	arch_irq_restore(f);
 }
 
+void preempt_check_resched(void)
+{
+	struct cpu *c = this_cpu();
+	if (!sched_ready || c->preempt_count || c->irq_depth || !c->rq ||
+	    !READ_ONCE(c->rq->need_resched) || !arch_irq_enabled())
+		return;
+	arch_irq_disable();
+	__schedule(true); /* as if an interrupt had arrived here */
+	arch_irq_enable();
+}
+
 void sched_irq_exit(void)
 {
 	struct cpu *c = this_cpu();
@@ -428,6 +440,7 @@ static struct thread *thread_alloc(const char *name)
 	t->sleep_timer.fn = sleep_timer_fired;
 	t->created_ns = clock_monotonic_ns();
 	list_init(&t->rq_node);
+	list_init(&t->pi_held);
 	irqflags_t f = spin_lock_irqsave(&thread_lock);
 	t->tid = next_tid++;
 	list_add_tail(&t->all, &all_threads);
@@ -578,6 +591,7 @@ bool thread_wake(struct thread *t)
 	trace_sched_wakeup(t, rq->cpu);
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
+	preempt_check_resched(); /* t may have to run before us, now */
 	return true;
 }
 
@@ -651,23 +665,52 @@ int thread_set_affinity(struct thread *t, cpumask_t mask)
 	return 0;
 }
 
-static int set_sched(struct thread *t, bool rt, int policy, int value)
+enum set_kind { SET_FAIR, SET_RT, SET_BOOST };
+
+static int set_sched(struct thread *t, enum set_kind kind, int policy, int value)
 {
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	rq->clock = clock_monotonic_ns();
-	int r = rt ? sched_set_rt(t, policy, value) : sched_set_fair(t, value);
+	bool boosted = t->pi_base.active;
+	int r = kind == SET_RT ? sched_set_rt(t, policy, value)
+	      : kind == SET_FAIR ? sched_set_fair(t, value) : sched_boost(t, value);
 	if (!r && t != rq->curr && t->on_rq && rq_wakeup_preempts(rq, t))
 		rq->need_resched = true;
-	if (!r && t == rq->curr)
+	if (!r && t == rq->curr) {
 		rq->need_resched = true;
+		if (rq->cpu != this_cpu()->id)
+			arch_smp_send_resched(rq->cpu);
+	}
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
+	preempt_check_resched();
+	/* a boosted thread's own parameters changed: the boost may no longer
+	 * be needed, or must stay above them; a thread waiting for a PI
+	 * mutex passes its new priority down the chain of owners */
+	if (!r && kind != SET_BOOST && (boosted || READ_ONCE(t->pi_blocked_on)))
+		mutex_pi_reevaluate(t);
 	return r;
 }
 
-int thread_set_nice(struct thread *t, int nice) { return set_sched(t, false, SCHED_NORMAL, nice); }
-int thread_set_rt(struct thread *t, int policy, int prio) { return set_sched(t, true, policy, prio); }
+int thread_set_nice(struct thread *t, int nice) { return set_sched(t, SET_FAIR, SCHED_NORMAL, nice); }
+int thread_set_rt(struct thread *t, int policy, int prio) { return set_sched(t, SET_RT, policy, prio); }
+int thread_boost(struct thread *t, int rt_prio) { return set_sched(t, SET_BOOST, 0, rt_prio); }
+
+u64 thread_cpu_ns(struct thread *t)
+{
+	irqflags_t f = arch_irq_save();
+	struct rq *rq = lock_thread_rq(t);
+	u64 ns = t->sum_exec;
+	if (rq->curr == t) {
+		u64 now = clock_monotonic_ns();
+		if ((s64)(now - t->exec_start) > 0)
+			ns += now - t->exec_start;
+	}
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	return ns;
+}
 
 int thread_with(u32 tid, int (*fn)(struct thread *t, void *ctx), void *ctx)
 {

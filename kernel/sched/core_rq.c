@@ -359,12 +359,25 @@ static int set_params(struct thread *t, const struct sched_class *nc, const stru
 	return 0;
 }
 
+/* A boosted thread's own parameters change: keep them for later. */
+static void set_base(struct thread *t, const struct sched_class *c, const struct sched_params *p)
+{
+	t->pi_base.class = c;
+	t->pi_base.policy = p->policy;
+	t->pi_base.rt_prio = p->prio;
+	t->pi_base.nice = p->nice;
+}
+
 int sched_set_fair(struct thread *t, int nice)
 {
 	struct sched_params p = { .policy = SCHED_NORMAL, .prio = 0, .nice = nice };
 
 	if (!t || nice < NICE_MIN || nice > NICE_MAX)
 		return -EINVAL;
+	if (t->pi_base.active) {
+		set_base(t, &fair_sched_class, &p);
+		return 0;
+	}
 	return set_params(t, &fair_sched_class, &p);
 }
 
@@ -378,5 +391,45 @@ int sched_set_rt(struct thread *t, int policy, int prio)
 		return -EINVAL;
 	if (t->class)
 		p.nice = t->nice; /* kept for a later return to the fair class */
+	if (t->pi_base.active) {
+		p.nice = t->pi_base.nice;
+		set_base(t, &rt_sched_class, &p);
+		return 0;
+	}
+	return set_params(t, &rt_sched_class, &p);
+}
+
+int sched_boost(struct thread *t, int rt_prio)
+{
+	struct sched_params p;
+	const struct sched_class *c;
+
+	if (!t || rt_prio < 0 || rt_prio > RT_PRIO_MAX || !t->class)
+		return -EINVAL;
+	if (t->class == &idle_sched_class)
+		return -EPERM;
+	if (!t->pi_base.active) {
+		if (!rt_prio)
+			return 0;
+		t->pi_base.class = t->class;
+		t->pi_base.policy = t->policy;
+		t->pi_base.rt_prio = t->rt_prio;
+		t->pi_base.nice = t->nice;
+		t->pi_base.active = true;
+	}
+	/* its own parameters when they are at least as high as the boost: a
+	 * class ranked above rt, or rt at rt_prio or higher */
+	c = t->pi_base.class;
+	if (!rt_prio || c->rank < rt_sched_class.rank ||
+	    (c == &rt_sched_class && t->pi_base.rt_prio >= rt_prio)) {
+		p = (struct sched_params){ t->pi_base.policy, t->pi_base.rt_prio, t->pi_base.nice };
+		t->pi_base.active = false; /* running with its own again */
+		if (t->class == c && t->policy == p.policy && t->rt_prio == p.prio && t->nice == p.nice)
+			return 0;
+		return set_params(t, c, &p);
+	}
+	p = (struct sched_params){ SCHED_FIFO, rt_prio, t->pi_base.nice };
+	if (t->class == &rt_sched_class && t->policy == SCHED_FIFO && t->rt_prio == rt_prio)
+		return 0;
 	return set_params(t, &rt_sched_class, &p);
 }

@@ -4,8 +4,29 @@
  * Mutex: everything happens under m->wait_lock (IRQ-safe, a leaf apart
  * from the run-queue lock that thread_wake takes). Unlock hands the mutex
  * straight to the first waiter, so waiters are served in FIFO order and a
- * thread that keeps re-locking cannot starve them. Lock order:
- * wait_lock -> rq->lock.
+ * thread that keeps re-locking cannot starve them.
+ *
+ * Priority inheritance (MUTEX_PRIO_INHERIT) and immediate priority ceiling
+ * (MUTEX_PRIO_PROTECT), after POSIX's PTHREAD_PRIO_INHERIT/PROTECT and Sha,
+ * Rajkumar, Lehoczky, "Priority Inheritance Protocols" (IEEE ToC 1990):
+ * every PI/ceiling mutex a thread owns is on its pi_held list; a thread
+ * waiting for one has pi_blocked_on set and sits in the mutex's waiter
+ * list ordered by its effective priority. A thread's wanted priority is the
+ * highest of its own, the first waiter of each PI mutex it owns and the
+ * ceiling of each ceiling mutex it owns; pi_apply() boosts it to that
+ * (thread_boost) or returns it to its own. When a thread starts waiting,
+ * the chain owner -> mutex the owner waits for -> its owner ... is walked
+ * and every thread on it re-evaluated (transitive inheritance), at most
+ * PI_MAX_DEPTH steps; a cycle (deadlock) or a longer chain is reported and
+ * counted, not followed. Unlock hands the mutex to the highest-priority
+ * waiter, which may inherit from those still waiting; the old owner drops
+ * to what it still needs.
+ * Priorities compare as SCHED_FIFO levels; a waiter from a class above
+ * rt (deadline) counts as level 100 and boosts to 99, the highest rt level.
+ * All PI state of all mutexes (pi_held, pi_blocked_on, PI waiter lists and
+ * owners) is also protected by one global pi_lock, so a chain walk sees a
+ * consistent picture without taking other mutexes' wait_locks.
+ * Lock order: wait_lock -> pi_lock -> rq->lock.
  *
  * Semaphore: count under its lock; down() sleeps on the wait queue while
  * the count is zero. Completion: a done counter; complete_all() saturates it.
@@ -19,7 +40,155 @@
 #include <rayos/log.h>
 #include <rayos/panic.h>
 
-void (*mutex_pi_hook)(struct mutex *m, struct thread *waiter);
+#define PI_MAX_DEPTH 32
+
+static spinlock_t pi_lock = SPINLOCK_INIT;
+static u64 pi_chain_errors;
+
+static inline bool is_pi(const struct mutex *m)
+{
+	return m->protocol != MUTEX_PRIO_NONE;
+}
+
+/* The SCHED_FIFO level a thread runs at: 0 below rt, 100 above it. */
+static int level_of(const struct sched_class *c, int rt_prio)
+{
+	if (!c || c->rank > SCHED_RANK_RT)
+		return 0;
+	return c->rank < SCHED_RANK_RT ? RT_PRIO_MAX + 1 : rt_prio;
+}
+
+static int eff_level(const struct thread *t)
+{
+	return level_of(READ_ONCE(t->class), READ_ONCE(t->rt_prio));
+}
+
+/* Its own level, without any boost. */
+static int own_level(const struct thread *t)
+{
+	if (READ_ONCE(t->pi_base.active))
+		return level_of(t->pi_base.class, t->pi_base.rt_prio);
+	return eff_level(t);
+}
+
+/* pi_lock held */
+static int wanted_level(struct thread *t)
+{
+	int lvl = own_level(t);
+	struct list_head *pos;
+	list_for_each(pos, &t->pi_held) {
+		struct mutex *m = list_entry(pos, struct mutex, pi_node);
+		int l = 0;
+		if (m->protocol == MUTEX_PRIO_PROTECT)
+			l = m->ceiling;
+		else if (!list_empty(&m->waiters))
+			l = eff_level(list_first_entry(&m->waiters, struct waiter, node)->t);
+		if (l > lvl)
+			lvl = l;
+	}
+	return lvl;
+}
+
+/* Boost t to what it needs, or return it to its own (pi_lock held). */
+static void pi_apply(struct thread *t)
+{
+	int want = wanted_level(t), own = own_level(t);
+	int boost = want > own ? MIN(want, RT_PRIO_MAX) : 0;
+	if (boost || READ_ONCE(t->pi_base.active))
+		thread_boost(t, boost);
+}
+
+/* Queue w in m's waiters by level, behind its equals (pi_lock held). */
+static void waiter_insert(struct mutex *m, struct waiter *w)
+{
+	int lvl = eff_level(w->t);
+	struct list_head *pos;
+	list_for_each(pos, &m->waiters) {
+		struct waiter *o = list_entry(pos, struct waiter, node);
+		if (eff_level(o->t) < lvl)
+			break;
+	}
+	list_add_tail(&w->node, pos); /* before pos */
+}
+
+static void waiter_requeue(struct mutex *m, struct thread *t)
+{
+	struct list_head *pos;
+	list_for_each(pos, &m->waiters) {
+		struct waiter *w = list_entry(pos, struct waiter, node);
+		if (w->t == t) {
+			list_del(&w->node);
+			waiter_insert(m, w);
+			return;
+		}
+	}
+}
+
+/* Re-evaluate t and everything it (transitively) waits on (pi_lock held). */
+static void pi_chain(struct thread *t, const struct thread *origin)
+{
+	for (int depth = 0; t; depth++) {
+		if (depth >= PI_MAX_DEPTH || (depth && t == origin)) {
+			if (pi_chain_errors++ < 3)
+				pr_err("sync", "priority-inheritance chain from thread %u %s at thread %u",
+				       origin ? origin->tid : 0,
+				       depth >= PI_MAX_DEPTH ? "too long, cut" : "loops (deadlock)", t->tid);
+			return;
+		}
+		pi_apply(t);
+		struct mutex *m = t->pi_blocked_on;
+		if (!m)
+			return;
+		/* its level may have changed (here, or by its own parameters
+		 * before this walk): keep the waiter list ordered */
+		waiter_requeue(m, t);
+		if (m->protocol != MUTEX_PRIO_INHERIT)
+			return;
+		t = m->owner;
+	}
+}
+
+void mutex_pi_reevaluate(struct thread *t)
+{
+	irqflags_t f = spin_lock_irqsave(&pi_lock);
+	pi_chain(t, t);
+	spin_unlock_irqrestore(&pi_lock, f);
+}
+
+u64 mutex_pi_chain_errors(void)
+{
+	return READ_ONCE(pi_chain_errors);
+}
+
+int mutex_set_protocol(struct mutex *m, int protocol, int ceiling)
+{
+	if (protocol != MUTEX_PRIO_NONE && protocol != MUTEX_PRIO_INHERIT &&
+	    protocol != MUTEX_PRIO_PROTECT)
+		return -EINVAL;
+	if (protocol == MUTEX_PRIO_PROTECT && (ceiling < 1 || ceiling > RT_PRIO_MAX))
+		return -EINVAL;
+	irqflags_t f = spin_lock_irqsave(&m->wait_lock);
+	int r = 0;
+	if (m->owner || !list_empty(&m->waiters)) {
+		r = -EBUSY;
+	} else {
+		m->protocol = (u8)protocol;
+		m->ceiling = protocol == MUTEX_PRIO_PROTECT ? (u8)ceiling : 0;
+	}
+	spin_unlock_irqrestore(&m->wait_lock, f);
+	return r;
+}
+
+/* m (PI/ceiling, wait_lock held) now belongs to t. */
+static void pi_take(struct mutex *m, struct thread *t)
+{
+	spin_lock(&pi_lock);
+	m->owner = t;
+	t->pi_blocked_on = NULL;
+	list_add_tail(&m->pi_node, &t->pi_held);
+	pi_apply(t); /* ceiling, or what the remaining waiters give */
+	spin_unlock(&pi_lock);
+}
 
 /* (mutex_init): mutex_init is also a macro with CONFIG_LOCKDEP */
 void (mutex_init)(struct mutex *m, const char *name)
@@ -28,8 +197,11 @@ void (mutex_init)(struct mutex *m, const char *name)
 	m->wait_lock = init;
 	m->owner = NULL;
 	list_init(&m->waiters);
+	list_init(&m->pi_node);
 	m->name = name;
 	m->contended = 0;
+	m->protocol = MUTEX_PRIO_NONE;
+	m->ceiling = 0;
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&m->dep_map, name, NULL);
 #endif
@@ -48,7 +220,9 @@ bool mutex_trylock(struct mutex *m)
 {
 	irqflags_t f = spin_lock_irqsave(&m->wait_lock);
 	bool got = !m->owner;
-	if (got)
+	if (got && is_pi(m))
+		pi_take(m, current_thread());
+	else if (got)
 		m->owner = current_thread();
 	spin_unlock_irqrestore(&m->wait_lock, f);
 #ifdef CONFIG_LOCKDEP
@@ -68,7 +242,10 @@ void mutex_lock(struct mutex *m)
 #endif
 	irqflags_t f = spin_lock_irqsave(&m->wait_lock);
 	if (!m->owner) {
-		m->owner = self;
+		if (is_pi(m))
+			pi_take(m, self);
+		else
+			m->owner = self;
 		spin_unlock_irqrestore(&m->wait_lock, f);
 		return;
 	}
@@ -79,9 +256,16 @@ void mutex_lock(struct mutex *m)
 	}
 	m->contended++;
 	w.t = self;
-	list_add_tail(&w.node, &m->waiters);
-	if (mutex_pi_hook)
-		mutex_pi_hook(m, self);
+	if (is_pi(m)) {
+		spin_lock(&pi_lock);
+		waiter_insert(m, &w);
+		self->pi_blocked_on = m;
+		if (m->protocol == MUTEX_PRIO_INHERIT)
+			pi_chain(m->owner, self);
+		spin_unlock(&pi_lock);
+	} else {
+		list_add_tail(&w.node, &m->waiters);
+	}
 	while (m->owner != self) {
 		WRITE_ONCE(self->state, THREAD_SLEEPING);
 		spin_unlock_irqrestore(&m->wait_lock, f);
@@ -104,12 +288,24 @@ int mutex_unlock(struct mutex *m)
 		       o ? o->tid : 0);
 		return -EPERM;
 	}
+	if (is_pi(m)) {
+		spin_lock(&pi_lock);
+		list_del(&m->pi_node);
+		list_init(&m->pi_node);
+		m->owner = NULL;
+		pi_apply(self); /* drop what this mutex gave */
+		spin_unlock(&pi_lock);
+	}
 	if (list_empty(&m->waiters)) {
 		m->owner = NULL;
 	} else {
+		/* PI/ceiling: the list is by priority, so this is the highest */
 		struct waiter *w = list_first_entry(&m->waiters, struct waiter, node);
 		list_del(&w->node);
-		m->owner = w->t; /* hand-off */
+		if (is_pi(m))
+			pi_take(m, w->t); /* hand-off; inherits from the rest */
+		else
+			m->owner = w->t; /* hand-off */
 		thread_wake(w->t);
 	}
 	spin_unlock_irqrestore(&m->wait_lock, f);

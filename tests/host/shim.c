@@ -240,6 +240,9 @@ u64 shim_cycles_peek(void) { return cycles; }
 
 void (*shim_interrupt_hook)(void);
 
+ /* no scheduler in hosted tests */
+WEAK void preempt_check_resched(void) {}
+
 /* Deterministic "entropy" for hosted tests (splitmix64 of a counter). */
 WEAK u64 arch_entropy_u64(void)
 {
