@@ -52,6 +52,43 @@ static bool set_string(char *dst, const char *v)
 	return true;
 }
 
+int cpulist_parse(const char *s, u64 *mask)
+{
+	u64 m = 0;
+	if (!s || !*s)
+		return -EINVAL;
+	while (*s) {
+		u32 a = 0, b;
+		int digits = 0;
+		for (; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+			a = a * 10 + (u32)(*s - '0');
+		if (!digits)
+			return -EINVAL;
+		b = a;
+		if (*s == '-') {
+			s++;
+			b = 0;
+			digits = 0;
+			for (; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+				b = b * 10 + (u32)(*s - '0');
+			if (!digits)
+				return -EINVAL;
+		}
+		if (a > b || b >= 64)
+			return -EINVAL;
+		for (u32 c = a; c <= b; c++)
+			m |= 1ULL << c;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -EINVAL;
+		else
+			break;
+	}
+	*mask = m;
+	return 0;
+}
+
 void cmdline_parse(const char *line, struct kernel_options *o)
 {
 	char tok[CMDLINE_VALUE_MAX * 2];
@@ -78,6 +115,8 @@ void cmdline_parse(const char *line, struct kernel_options *o)
 		} else if (!strcmp(tok, "quiet")) {
 			o->loglevel = LOG_WARN;
 			o->loglevel_set = true;
+		} else if (!strcmp(tok, "isolcpus")) {
+			ok = val && cpulist_parse(val, &o->isolcpus) == 0;
 		} else if (!strcmp(tok, "slab_debug") && !val) {
 			o->slab_debug = true;
 		} else {

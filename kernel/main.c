@@ -84,6 +84,14 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	serial_init();
 	sched_init();
 	smp_init();
+	for (u32 c = 0; c < 64; c++) { /* isolcpus= */
+		if (!(kopt.isolcpus & (1ULL << c)))
+			continue;
+		int r = sched_isolate_cpu(c, true);
+		if (r)
+			pr_warn("sched", "isolcpus: CPU %u not isolated: %s", c,
+				r == -EBUSY ? "it is the last housekeeping CPU" : "not online");
+	}
 	core_metrics_init();
 
 	if (kopt.ktest[0])

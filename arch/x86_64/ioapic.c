@@ -161,3 +161,39 @@ int irq_request_isa(u8 isa_irq, const char *name, irq_handler_fn fn, void *ctx)
 		gsi, io->id, pin, level ? "level" : "edge", active_low ? "low" : "high", vec);
 	return 0;
 }
+
+/* CPU isolation: every unmasked pin whose destination is a CPU outside
+ * allowed is sent to the first CPU in allowed instead (physical
+ * destination mode; the redirection entry is masked while it changes). */
+void arch_irq_steer(u64 allowed)
+{
+	u32 target = MAX_CPUS;
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if ((allowed & (1ULL << c)) && cpus[c].online) {
+			target = c;
+			break;
+		}
+	if (target == MAX_CPUS)
+		return;
+	irqflags_t f = spin_lock_irqsave(&ioapic_lock);
+	for (u32 i = 0; i < nr_ioapics; i++) {
+		struct ioapic *io = &ioapics[i];
+		for (u32 pin = 0; pin < io->nr_pins; pin++) {
+			u32 lo = io_read(io, IOAPIC_REDIR(pin));
+			if (lo & REDIR_MASKED)
+				continue;
+			u32 dest = io_read(io, IOAPIC_REDIR(pin) + 1) >> 24;
+			bool ok = false;
+			for (u32 c = 0; c < MAX_CPUS; c++)
+				if (cpus[c].online && cpus[c].apic_id == dest && (allowed & (1ULL << c)))
+					ok = true;
+			if (ok)
+				continue;
+			io_write(io, IOAPIC_REDIR(pin), lo | REDIR_MASKED);
+			io_write(io, IOAPIC_REDIR(pin) + 1, cpus[target].apic_id << 24);
+			io_write(io, IOAPIC_REDIR(pin), lo);
+			pr_info("irq", "IOAPIC %u pin %u steered from APIC %u to CPU %u", io->id, pin, dest, target);
+		}
+	}
+	spin_unlock_irqrestore(&ioapic_lock, f);
+}

@@ -30,6 +30,8 @@ u64 arch_cycles(void);
 /* 64 bits from the CPU's entropy source: RDSEED, else RDRAND, else
  * cycle-counter jitter (weak: only used to seed lib/random.c). */
 u64 arch_entropy_u64(void);
+/* Route device interrupts only to the CPUs in the mask (CPU isolation). */
+void arch_irq_steer(u64 cpumask);
 
 /* Map device memory (uncached) into kernel space; NULL on failure. */
 void *arch_map_mmio(u64 phys, size_t size);

@@ -69,7 +69,8 @@ bool mutex_is_owner(struct mutex *m);
  * ceiling outside 1..99 for PROTECT), -EBUSY (owned or waited for). */
 int mutex_set_protocol(struct mutex *m, int protocol, int ceiling);
 /* t's own scheduling parameters changed while it is boosted: recompute
- * its boost (core calls it). */
+ * its boost and pass it along the chain it waits in (core calls it after
+ * every parameter change). */
 void mutex_pi_reevaluate(struct thread *t);
 /* Number of PI chain walks cut at the depth limit or by a cycle. */
 u64 mutex_pi_chain_errors(void);

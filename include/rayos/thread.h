@@ -26,6 +26,12 @@ bool thread_wake(struct thread *t);
 void thread_stop(struct thread *t);
 bool thread_should_stop(void);
 int thread_set_affinity(struct thread *t, cpumask_t mask);
+/* CPU isolation: an isolated CPU runs only threads pinned to isolated CPUs,
+ * is left alone by load balancing and gets no device interrupts. Threads
+ * that may run elsewhere are moved off when a CPU is isolated. 0, -EINVAL
+ * (not an online CPU), -EBUSY (it is the last housekeeping CPU). */
+int sched_isolate_cpu(u32 cpu, bool on);
+cpumask_t sched_isolated_cpus(void);
 int thread_set_nice(struct thread *t, int nice);
 int thread_set_rt(struct thread *t, int policy, int prio);
 /* Priority inheritance (kernel/sync/mutex.c calls it): run t as SCHED_FIFO

@@ -121,9 +121,33 @@ static void double_unlock(struct rq *a, struct rq *b)
 		spin_unlock(&b->lock);
 }
 
+/* CPU isolation (isolcpus=, sched_isolate_cpu): an isolated CPU runs only
+ * threads whose affinity has no other choice than isolated CPUs; the load
+ * balancer never moves threads to or from it; device interrupts are
+ * steered to the housekeeping CPUs (online and not isolated). */
+static cpumask_t isolated_mask;
+
+static cpumask_t housekeeping_mask(void)
+{
+	cpumask_t m = 0;
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online && !(isolated_mask & (1ULL << c)))
+			m |= 1ULL << c;
+	return m;
+}
+
 static bool allowed(struct thread *t, u32 cpu)
 {
-	return cpus[cpu].online && (t->affinity & (1ULL << cpu));
+	cpumask_t bit = 1ULL << cpu;
+	if (!cpus[cpu].online || !(t->affinity & bit))
+		return false;
+	/* on an isolated CPU only what is pinned to isolated CPUs */
+	return !(READ_ONCE(isolated_mask) & bit) || !(t->affinity & housekeeping_mask());
+}
+
+static bool cpu_isolated(u32 cpu)
+{
+	return READ_ONCE(isolated_mask) & (1ULL << cpu);
 }
 
 /* Prefer t's CPU if idle, then any idle allowed CPU, then the allowed CPU
@@ -262,9 +286,11 @@ void sched_finish_switch(void)
 static void idle_balance(struct rq *rq)
 {
 	struct rq *busiest = NULL;
+	if (cpu_isolated(rq->cpu))
+		return;
 	for (u32 c = 0; c < MAX_CPUS; c++) {
 		struct rq *o = &runqueues[c];
-		if (!cpus[c].online || o == rq || READ_ONCE(o->nr_running) < 2)
+		if (!cpus[c].online || o == rq || READ_ONCE(o->nr_running) < 2 || cpu_isolated(c))
 			continue;
 		if (!busiest || o->nr_running > busiest->nr_running)
 			busiest = o;
@@ -301,7 +327,7 @@ static void __schedule(bool preempt)
 	if (prev != rq->idle && prev->on_rq) {
 		if (prev->state != THREAD_RUNNABLE && !preempt) {
 			core_dequeue(rq, prev);
-		} else if (!(prev->affinity & (1ULL << rq->cpu))) {
+		} else if (!allowed(prev, rq->cpu)) {
 			core_dequeue(rq, prev);
 			rq->migrate_thread = prev;
 		}
@@ -399,9 +425,9 @@ static void class_timer_fired(struct timer_event *ev)
 static void balance_tick(struct timer_event *ev)
 {
 	struct rq *rq = container_of(ev, struct rq, balance_timer);
-	for (u32 c = 0; c < MAX_CPUS && READ_ONCE(rq->nr_running) >= 2; c++) {
+	for (u32 c = 0; c < MAX_CPUS && READ_ONCE(rq->nr_running) >= 2 && !cpu_isolated(rq->cpu); c++) {
 		struct rq *dst = &runqueues[c];
-		if (!cpus[c].online || dst == rq || READ_ONCE(dst->nr_running))
+		if (!cpus[c].online || dst == rq || READ_ONCE(dst->nr_running) || cpu_isolated(c))
 			continue;
 		double_lock(rq, dst);
 		struct thread *t = rq->nr_running >= 2 && dst->nr_running == 0 ? pick_migratable(rq, c) : NULL;
@@ -643,7 +669,7 @@ int thread_set_affinity(struct thread *t, cpumask_t mask)
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	t->affinity = mask;
-	if (!(mask & (1ULL << rq->cpu))) {
+	if (!allowed(t, rq->cpu)) {
 		if (t == rq->curr) {
 			rq->need_resched = true; /* schedule() moves it */
 			if (rq->cpu != this_cpu()->id)
@@ -660,8 +686,56 @@ int thread_set_affinity(struct thread *t, cpumask_t mask)
 	}
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
-	if (t == current_thread() && !(mask & (1ULL << this_cpu()->id)))
+	if (t == current_thread() && !allowed(t, this_cpu()->id))
 		schedule();
+	return 0;
+}
+
+cpumask_t sched_isolated_cpus(void)
+{
+	return READ_ONCE(isolated_mask);
+}
+
+static void collect_tid(struct thread *t, void *ctx)
+{
+	u32 *v = ctx; /* v[0] = cpu, v[1] = count, tids from v[2] */
+	if (t->cpu == v[0] && t->state != THREAD_DEAD && v[1] < 256)
+		v[2 + v[1]++] = t->tid;
+}
+
+static int reaffine(struct thread *t, void *ctx)
+{
+	(void)ctx;
+	return thread_set_affinity(t, t->affinity); /* moves it if it may not stay */
+}
+
+int sched_isolate_cpu(u32 cpu, bool on)
+{
+	static u32 tids[2 + 256];
+	static struct mutex isolate_lock = MUTEX_INIT(isolate_lock, "isolate");
+	if (cpu >= MAX_CPUS || !cpus[cpu].online)
+		return -EINVAL;
+	mutex_lock(&isolate_lock);
+	cpumask_t bit = 1ULL << cpu;
+	if (on && !(housekeeping_mask() & ~bit)) {
+		mutex_unlock(&isolate_lock);
+		return -EBUSY; /* the last housekeeping CPU */
+	}
+	if (on)
+		__atomic_or_fetch(&isolated_mask, bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(&isolated_mask, ~bit, __ATOMIC_SEQ_CST);
+	arch_irq_steer(housekeeping_mask());
+	if (on) {
+		/* move every thread that may no longer run there */
+		tids[0] = cpu;
+		tids[1] = 0;
+		thread_for_each(collect_tid, tids);
+		for (u32 i = 0; i < tids[1]; i++)
+			thread_with(tids[2 + i], reaffine, NULL);
+	}
+	mutex_unlock(&isolate_lock);
+	pr_info("sched", "CPU %u %s", cpu, on ? "isolated" : "back in general use");
 	return 0;
 }
 
@@ -688,7 +762,8 @@ static int set_sched(struct thread *t, enum set_kind kind, int policy, int value
 	/* a boosted thread's own parameters changed: the boost may no longer
 	 * be needed, or must stay above them; a thread waiting for a PI
 	 * mutex passes its new priority down the chain of owners */
-	if (!r && kind != SET_BOOST && (boosted || READ_ONCE(t->pi_blocked_on)))
+	(void)boosted;
+	if (!r && kind != SET_BOOST)
 		mutex_pi_reevaluate(t);
 	return r;
 }

@@ -148,10 +148,14 @@ static void pi_chain(struct thread *t, const struct thread *origin)
 	}
 }
 
+/* Checked under pi_lock: a thread starting to wait reads its level and sets
+ * pi_blocked_on under pi_lock, so either it saw the new parameters or we
+ * see it waiting. */
 void mutex_pi_reevaluate(struct thread *t)
 {
 	irqflags_t f = spin_lock_irqsave(&pi_lock);
-	pi_chain(t, t);
+	if (t->pi_blocked_on || t->pi_base.active || !list_empty(&t->pi_held))
+		pi_chain(t, t);
 	spin_unlock_irqrestore(&pi_lock, f);
 }
 

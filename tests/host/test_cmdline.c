@@ -192,6 +192,35 @@ static void test_overlong(void **state)
 	assert_string_equal(o.ktest, "tail");
 }
 
+static void test_isolcpus_and_cpulist(void **state)
+{
+	(void)state;
+	struct kernel_options o;
+	u64 m = 0;
+	assert_int_equal(cpulist_parse("1,3-5", &m), 0);
+	assert_int_equal(m, 0x3a);
+	assert_int_equal(cpulist_parse("0", &m), 0);
+	assert_int_equal(m, 1);
+	assert_int_equal(cpulist_parse("63", &m), 0);
+	assert_true(m == 1ULL << 63);
+	m = 7;
+	assert_int_equal(cpulist_parse("64", &m), -EINVAL);
+	assert_int_equal(cpulist_parse("", &m), -EINVAL);
+	assert_int_equal(cpulist_parse("3-1", &m), -EINVAL);
+	assert_int_equal(cpulist_parse("1,", &m), 0); /* trailing comma tolerated */
+	assert_int_equal(cpulist_parse("1,,2", &m), -EINVAL);
+	assert_int_equal(cpulist_parse("a", &m), -EINVAL);
+	assert_int_equal(cpulist_parse("1-", &m), -EINVAL);
+	assert_int_equal(cpulist_parse("1 2", &m), -EINVAL);
+	cmdline_parse("isolcpus=2-3 quiet", &o);
+	assert_int_equal(o.isolcpus, 0xc);
+	assert_int_equal(o.nr_invalid, 0);
+	cmdline_parse("isolcpus=x", &o);
+	assert_int_equal(o.isolcpus, 0);
+	assert_int_equal(o.nr_invalid, 1);
+	assert_string_equal(o.invalid[0], "isolcpus=x");
+}
+
 static void test_many_tokens(void **state)
 {
 	(void)state;
@@ -221,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_invalid_recorded),
 		cmocka_unit_test(test_overlong),
 		cmocka_unit_test(test_many_tokens),
+		cmocka_unit_test(test_isolcpus_and_cpulist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
