@@ -26,6 +26,7 @@
 #include <rayos/serial.h>
 #include <rayos/shell.h>
 #include <rayos/thread.h>
+#include <rayos/rt.h>
 #include <rayos/time.h>
 
 static void report_cmdline(void)
@@ -93,6 +94,7 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 				r == -EBUSY ? "it is the last housekeeping CPU" : "not online");
 	}
 	core_metrics_init();
+	rt_init();
 
 	if (kopt.ktest[0])
 		run_boot_ktests();

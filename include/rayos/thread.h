@@ -22,6 +22,8 @@ __noreturn void thread_exit(int code);
 struct thread *current_thread(void);
 void thread_yield(void);
 void thread_sleep_ns(u64 ns);
+/* Sleep until clock_monotonic_ns() >= deadline (absolute). */
+void thread_sleep_until(u64 deadline);
 bool thread_wake(struct thread *t);
 void thread_stop(struct thread *t);
 bool thread_should_stop(void);

@@ -393,3 +393,103 @@ KTEST(rt, isolated_cpu_runs_only_pinned_threads)
 	KT_EXPECT_EQ(sched_isolate_cpu((u32)cpu, false), 0);
 	KT_EXPECT(!(sched_isolated_cpus() & (1ULL << cpu)));
 }
+
+/* ---- periodic task sets (kernel/sched/periodic.c) ---- */
+
+#include <rayos/rt.h>
+
+static void set_task(struct rt_run_spec *s, u32 i, u64 c_ms, u64 t_ms, enum rt_crit crit)
+{
+	s->task[i] = (struct rt_task_spec){ c_ms * NSEC_PER_MSEC, t_ms * NSEC_PER_MSEC,
+					    t_ms * NSEC_PER_MSEC, crit };
+}
+
+KTEST(rt, rm_misses_where_response_time_analysis_says_so)
+{
+	static struct rt_run_spec s;
+	static struct rt_run_result r;
+	char err[128];
+	if (other_cpu() < 0)
+		KT_SKIP("needs two CPUs (one is isolated for the run)");
+	s = (struct rt_run_spec){ .policy = "rm", .duration_ns = NSEC_PER_SEC, .cpu = -1, .n = 2 };
+	set_task(&s, 0, 20, 50, RT_SOFT);
+	set_task(&s, 1, 40, 70, RT_SOFT);
+	u64 before = rt_misses("rm");
+	int e = rt_run(&s, &r, err, sizeof(err));
+	KT_ASSERT(e == 0);
+	kprintf("# rm 20/50 40/70 on CPU %u: task 1 %llu jobs %llu misses worst %llu us; task 2 %llu jobs %llu misses worst %llu us\n",
+		r.cpu, (unsigned long long)r.task[0].jobs, (unsigned long long)r.task[0].misses,
+		(unsigned long long)(r.task[0].worst_response / 1000), (unsigned long long)r.task[1].jobs,
+		(unsigned long long)r.task[1].misses, (unsigned long long)(r.task[1].worst_response / 1000));
+	KT_EXPECT(r.isolated_for_run);
+	KT_EXPECT_EQ(r.task[0].prio, 90); /* shorter period, higher priority */
+	KT_EXPECT_EQ(r.task[1].prio, 89);
+	KT_EXPECT_EQ(r.task[0].misses, 0);
+	/* R2 = 80 ms > D2 = 70 ms at the synchronous release: the first job misses */
+	KT_EXPECT(r.task[1].misses >= 1);
+	KT_EXPECT(r.task[1].worst_response >= 80 * NSEC_PER_MSEC);
+	KT_EXPECT_EQ(r.misses, r.task[0].misses + r.task[1].misses);
+	KT_EXPECT_EQ(rt_misses("rm") - before, r.misses);
+	KT_EXPECT(!(sched_isolated_cpus() & (1ULL << r.cpu))); /* given back */
+}
+
+KTEST(rt, rm_feasible_set_meets_every_deadline)
+{
+	static struct rt_run_spec s;
+	static struct rt_run_result r;
+	char err[128];
+	if (other_cpu() < 0)
+		KT_SKIP("needs two CPUs (one is isolated for the run)");
+	s = (struct rt_run_spec){ .policy = "rm", .duration_ns = NSEC_PER_SEC, .cpu = -1, .n = 3 };
+	set_task(&s, 0, 5, 20, RT_HARD);
+	set_task(&s, 1, 10, 50, RT_HARD);
+	set_task(&s, 2, 20, 100, RT_HARD);
+	KT_ASSERT(rt_run(&s, &r, err, sizeof(err)) == 0);
+	for (u32 i = 0; i < 3; i++)
+		kprintf("# task %u: %llu jobs, %llu misses, worst response %llu us%s\n", i + 1,
+			(unsigned long long)r.task[i].jobs, (unsigned long long)r.task[i].misses,
+			(unsigned long long)(r.task[i].worst_response / 1000), r.task[i].stopped ? ", stopped" : "");
+	KT_EXPECT_EQ(r.misses, 0);
+	KT_EXPECT_EQ(r.task[0].jobs, 49); /* deadlines at 20, 40, ... 980 ms */
+	KT_EXPECT_EQ(r.task[2].jobs, 10);
+	KT_EXPECT_EQ(r.task[0].completed, r.task[0].jobs);
+	/* each job used C of CPU time as the scheduler accounts it */
+	KT_EXPECT(r.task[2].cpu_ns >= 10 * 20 * NSEC_PER_MSEC);
+}
+
+KTEST(rt, run_refuses_what_admission_rejects)
+{
+	static struct rt_run_spec s;
+	static struct rt_run_result r;
+	char err[128];
+	s = (struct rt_run_spec){ .policy = "rm", .duration_ns = NSEC_PER_SEC, .cpu = 0, .n = 2 };
+	set_task(&s, 0, 60, 100, RT_SOFT);
+	set_task(&s, 1, 50, 100, RT_SOFT);
+	KT_EXPECT_EQ(rt_run(&s, &r, err, sizeof(err)), -EBUSY);
+	KT_EXPECT(!strncmp(err, "not admitted:", 13));
+	s.task[1].C = 120 * NSEC_PER_MSEC; /* C > D */
+	KT_EXPECT_EQ(rt_run(&s, &r, err, sizeof(err)), -EINVAL);
+	memcpy(s.policy, "xyz", 4);
+	KT_EXPECT_EQ(rt_run(&s, &r, err, sizeof(err)), -EINVAL);
+}
+
+KTEST(rt, hard_task_stops_and_firm_task_drops_on_a_miss)
+{
+	static struct rt_run_spec s;
+	static struct rt_run_result r;
+	char err[128];
+	if (other_cpu() < 0)
+		KT_SKIP("needs two CPUs (one is isolated for the run)");
+	s = (struct rt_run_spec){ .policy = "rm", .duration_ns = 700 * NSEC_PER_MSEC, .cpu = -1, .n = 2 };
+	set_task(&s, 0, 20, 50, RT_SOFT);
+	set_task(&s, 1, 40, 70, RT_HARD);
+	KT_ASSERT(rt_run(&s, &r, err, sizeof(err)) == 0);
+	KT_EXPECT(r.task[1].stopped);
+	KT_EXPECT_EQ(r.task[1].misses, 1);
+	set_task(&s, 1, 40, 70, RT_FIRM);
+	KT_ASSERT(rt_run(&s, &r, err, sizeof(err)) == 0);
+	KT_EXPECT(!r.task[1].stopped);
+	KT_EXPECT(r.task[1].dropped >= 1);
+	KT_EXPECT_EQ(r.task[1].misses, r.task[1].dropped); /* late jobs never complete */
+	KT_EXPECT_EQ(r.task[1].max_tardiness, 0);
+}

@@ -635,8 +635,12 @@ void thread_yield(void)
 
 void thread_sleep_ns(u64 ns)
 {
+	thread_sleep_until(clock_monotonic_ns() + ns);
+}
+
+void thread_sleep_until(u64 deadline)
+{
 	struct thread *t = current_thread();
-	u64 deadline = clock_monotonic_ns() + ns;
 	might_sleep();
 	while (clock_monotonic_ns() < deadline && !READ_ONCE(t->stop_requested)) {
 		WRITE_ONCE(t->state, THREAD_SLEEPING);
