@@ -24,11 +24,16 @@
  * utilizations that differ from 1 by about 2^-64 (exactness). Random sets
  * are checked against brute force: EDF against dbf at every deadline of the
  * hyperperiod, response times against a simulated fixed-priority schedule.
- * Mutation-checked (each broke at least one test here): `<=` for `<` in the
- * RTA deadline check, blocking ignored, hyperbolic `<=` made `<`, the
- * bisection cut to 32 steps, U rounded instead of exact for EDF, the scan
- * accumulating demand after the check, QPA stepping to t - 1 instead of h,
- * worst-fit picking the most loaded CPU, stable sort made unstable. */
+ * Mutation-checked (each mutant fails at least one test here): `<` for
+ * `<=` in the RTA loop, blocking ignored, equal priorities not interfering,
+ * hyperbolic `<=` made `<`, the LL bisection cut to 32 bits, LL compared
+ * with 2^-40 slack, EDF U compared in fixed point instead of exactly, the
+ * implicit-deadline shortcut taken for constrained sets, demand checked with
+ * an off-by-one, the next deadline advanced by D instead of T, QPA's fail
+ * test off by one and its stop test made `h < t`, La computed without the
+ * (T - D) factor, La or the busy period never chosen as L, the hyperperiod
+ * overflow check removed, worst-fit picking the most loaded CPU, the sort by
+ * utilization made unstable, partitioning admitting by U <= 1 alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -367,6 +372,12 @@ static void test_blocking(void **state)
 	assert_int_equal(f.task[1].verdict, RTA_FAIL);
 	assert_int_equal(f.task[1].R, 13);
 	assert_int_equal(f.task[1].iterations, 0);
+	/* equal priorities interfere both ways: (1,4) (1,4) at one level */
+	struct rt_task e[2] = { tk(1, 4, 0), tk(1, 4, 0) };
+	e[0].prio = e[1].prio = 1;
+	assert_int_equal(rta_response_time(e, 2, &f), 0);
+	assert_int_equal(f.task[0].R, 2);
+	assert_int_equal(f.task[1].R, 2);
 }
 
 /* ---- EDF ---- */
@@ -517,6 +528,18 @@ static void test_edf_qpa(void **state)
 	assert_int_equal(e.verdict, RTA_PASS);
 	assert_true(e.qpa_steps > 0);
 	assert_true(naive_dbf_ok(t, 2, &ff));
+	/* a third task stretches the busy period (~946667) past the failing
+	 * stretch [900000, 933333]: QPA walks down several steps to it */
+	struct rt_task u[3] = { tk(1, 4, 2), tk(700000, 1000000, 900000), tk(10000, 2000000, 1900000) };
+	assert_int_equal(rta_edf(u, 3, &e), 0);
+	print_message("QPA walk: L %llu (%s), %u QPA steps, t %llu dbf %llu\n", (unsigned long long)e.L,
+		      rta_lkind_name(e.L_kind), e.qpa_steps, (unsigned long long)e.fail_t,
+		      (unsigned long long)e.fail_dbf);
+	assert_int_equal(e.verdict, RTA_FAIL);
+	assert_true(e.qpa_steps > 2);
+	assert_true(e.fail_t >= 900000 && e.fail_t <= 933333 && e.fail_dbf > e.fail_t);
+	assert_false(naive_dbf_ok(u, 3, &ff));
+	assert_int_equal(ff, 900000);
 }
 
 /* ---- large values ---- */
