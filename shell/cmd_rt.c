@@ -61,8 +61,9 @@ static const char *ms_text(char *buf, size_t n, u64 us)
 static char msbuf[6][24];
 static char frbuf[3][32];
 
-/* Parse milliseconds with up to three decimals into µs; 0 or -EINVAL
- * (empty, junk, more precision than 1 µs) / -ERANGE (too big). */
+/* Parse milliseconds ("20", "0.5", ".25", "2.250") with up to three
+ * significant decimals into µs; 0 or -EINVAL (empty, junk, "1.", finer
+ * than 1 µs) / -ERANGE (too big). */
 static int parse_ms(const char *s, size_t len, u64 *us)
 {
 	u64 ip = 0, frac = 0;
@@ -84,7 +85,7 @@ static int parse_ms(const char *s, size_t len, u64 *us)
 		if (!fd)
 			return -EINVAL;
 	}
-	if (i != len || !nd)
+	if (i != len || (!nd && !fd))
 		return -EINVAL;
 	for (size_t k = fd; k < 3; k++)
 		frac *= 10;
@@ -279,8 +280,8 @@ static bool analyze_partitioned(u32 n, u32 m, bool llf)
 		}
 		shell_printf("\n%s:", rta_fit_name(fits[k]));
 		for (u32 c = 0; c < m; c++)
-			shell_printf(" cpu %u U = %s (%u tasks)%s", c, FR(0, r->cpu_util[c]), r->cpu_tasks[c],
-				     c + 1 < m ? "," : "");
+			shell_printf(" cpu %u U = %s (%u task%s)%s", c, FR(0, r->cpu_util[c]), r->cpu_tasks[c],
+				     r->cpu_tasks[c] == 1 ? "" : "s", c + 1 < m ? "," : "");
 		bool ok = r->verdict == RTA_PASS;
 		shell_printf(": %s\n", ok ? "schedulable" : "not schedulable");
 		any |= ok;

@@ -34,7 +34,7 @@ typedef unsigned __int128 rta_frac;
 #define RTA_RTA_MAX_ITER 100000u     /* response-time fixed-point iterations per task */
 #define RTA_BUSY_MAX_ITER 100000u    /* synchronous busy-period iterations */
 #define RTA_SCAN_MAX_POINTS 100000u  /* deadlines checked one by one, then QPA */
-#define RTA_QPA_MAX_ITER 1000000u    /* QPA steps */
+#define RTA_QPA_MAX_ITER 100000u     /* QPA steps */
 
 struct rt_task {
 	u64 C;    /* worst-case execution time */

@@ -163,7 +163,7 @@ static void test_partitioned(void **state)
 static void test_decimals(void **state)
 {
 	(void)state;
-	assert_int_equal(run("rt analyze edf 0.5/2.25 0.001/1.000 2.5/10/7.5000"), 0);
+	assert_int_equal(run("rt analyze edf .5/2.25 0.001/1.000 2.5/10/7.5000"), 0);
 	EXPECT_HAS("  task 1: C=0.5 T=2.25 D=2.25 U=0.2222\n");
 	EXPECT_HAS("  task 2: C=0.001 T=1 D=1 U=0.0010\n");
 	EXPECT_HAS("  task 3: C=2.5 T=10 D=7.5 U=0.2500\n");
@@ -186,7 +186,9 @@ static void test_errors(void **state)
 		{ "rt analyze edf 1/2/3/4", "rt analyze: task 1: '1/2/3/4' is not C/T or C/T/D in ms", -EINVAL },
 		{ "rt analyze edf 1/x", "rt analyze: task 1: '1/x' is not C/T", -EINVAL },
 		{ "rt analyze edf 1./2", "rt analyze: task 1: '1./2' is not C/T", -EINVAL },
-		{ "rt analyze edf .5/2", "rt analyze: task 1: '.5/2' is not C/T", -EINVAL },
+		{ "rt analyze edf ./2", "rt analyze: task 1: './2' is not C/T", -EINVAL },
+		{ "rt analyze edf 1/2/", "rt analyze: task 1: '1/2/' is not C/T", -EINVAL },
+		{ "rt analyze edf 1//2", "rt analyze: task 1: '1//2' is not C/T", -EINVAL },
 		{ "rt analyze edf 0.0001/2", "rt analyze: task 1: '0.0001/2' is not C/T", -EINVAL },
 		{ "rt analyze -1/2", "rt analyze: unknown policy '-1/2'", -EINVAL },
 		{ "rt analyze edf 1/2 -1/2", "rt analyze: task 2: '-1/2' is not C/T", -EINVAL },
