@@ -471,8 +471,8 @@ static void test_edf_demand_utilization_one(void **state)
 	assert_int_equal(e.fail_t, 1);
 }
 
-/* naive dbf at every deadline up to the hyperperiod */
-static bool naive_dbf_ok(const struct rt_task *t, u32 n, u64 *first_fail)
+/* lcm of the periods (small sets only: no overflow check) */
+static u64 naive_hyperperiod(const struct rt_task *t, u32 n)
 {
 	u64 H = 1;
 	for (u32 i = 0; i < n; i++) {
@@ -484,6 +484,13 @@ static bool naive_dbf_ok(const struct rt_task *t, u32 n, u64 *first_fail)
 		}
 		H = H / a * t[i].T;
 	}
+	return H;
+}
+
+/* naive dbf at every deadline up to the hyperperiod */
+static bool naive_dbf_ok(const struct rt_task *t, u32 n, u64 *first_fail)
+{
+	u64 H = naive_hyperperiod(t, n);
 	for (u64 x = 1; x <= H; x++) {
 		bool is_deadline = false;
 		u64 h = 0;
@@ -672,17 +679,9 @@ static u64 rnd(u64 n)
  * by its deadline. Lower prio value runs first. */
 static void simulate_fp(const struct rt_task *t, u32 n, u64 *resp)
 {
-	u64 left[8] = { 0 }, H = 1;
-	for (u32 i = 0; i < n; i++) {
-		u64 a = H, b = t[i].T;
-		while (b) {
-			u64 r = a % b;
-			a = b;
-			b = r;
-		}
-		H = H / a * t[i].T;
+	u64 left[8] = { 0 }, H = naive_hyperperiod(t, n);
+	for (u32 i = 0; i < n; i++)
 		resp[i] = 0;
-	}
 	for (u64 x = 0; x < H; x++) {
 		for (u32 i = 0; i < n; i++)
 			if (x % t[i].T == 0)
