@@ -17,7 +17,7 @@
  *
  * Nothing here allocates, sleeps, locks or reads a clock: callers pass
  * their own arrays and result structs (the results are a few hundred bytes;
- * rta_partition_edf() uses about 3 KiB of stack). */
+ * rta_partition_edf() needs about 3.5 KiB of stack, gcc -fstack-usage). */
 #ifndef RAYOS_RTANALYSIS_H
 #define RAYOS_RTANALYSIS_H
 #include <rayos/types.h>

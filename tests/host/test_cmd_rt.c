@@ -99,6 +99,10 @@ static void test_bounds_and_rta(void **state)
 	assert_int_equal(run("rt analyze rm 1/4 2/6 3/8"), 0);
 	EXPECT_HAS("response time: task 3 (C=3 T=8 D=8 prio 3) R >= 9 > D = 8: miss\n");
 	assert_string_equal(last_line(), "verdict: not schedulable");
+	/* the iteration guard: U_hp = 0.99999, about 230000 iterations to D */
+	assert_int_equal(run("rt analyze rm 99.999/100 100000/9000000000"), 0);
+	EXPECT_HAS("after 100000 iterations: unknown (analysis limit)\n");
+	assert_string_equal(last_line(), "verdict: not schedulable");
 }
 
 static void test_dm_vs_rm_and_fp(void **state)

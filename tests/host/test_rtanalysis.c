@@ -380,6 +380,31 @@ static void test_blocking(void **state)
 	assert_int_equal(f.task[1].R, 2);
 }
 
+/* The iteration guard: a higher-priority task of U = 0.99999 makes the
+ * iterates creep up by a factor 0.99999 of the remaining distance; D is
+ * about 230000 iterations away: UNKNOWN, not PASS and not a miss. */
+static void test_rta_iteration_guard(void **state)
+{
+	(void)state;
+	struct rt_task t[2] = { tk(99999, 100000, 0), tk(100000000, 9000000000000ULL, 0) };
+	rta_assign_rm(t, 2);
+	struct rta_fp_result f;
+	assert_int_equal(rta_response_time(t, 2, &f), 0);
+	assert_int_equal(f.verdict, RTA_UNKNOWN);
+	assert_int_equal(f.first_fail, 1);
+	assert_int_equal(f.task[1].verdict, RTA_UNKNOWN);
+	assert_int_equal(f.task[1].iterations, RTA_RTA_MAX_ITER);
+	assert_true(f.task[1].R < t[1].D);
+	/* one proven miss outranks an unknown */
+	struct rt_task u[3] = { t[0], t[1], tk(2, 3, 0) };
+	rta_assign_fp(u, 3); /* (2,3) last: 2 + 99999 + ... > 3 */
+	assert_int_equal(rta_response_time(u, 3, &f), 0);
+	assert_int_equal(f.verdict, RTA_FAIL);
+	assert_int_equal(f.task[1].verdict, RTA_UNKNOWN);
+	assert_int_equal(f.task[2].verdict, RTA_FAIL);
+	assert_int_equal(f.first_fail, 2);
+}
+
 /* ---- EDF ---- */
 
 static void test_edf_utilization_exact(void **state)
@@ -770,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_lipari),
 		cmocka_unit_test(test_dm_vs_rm),
 		cmocka_unit_test(test_blocking),
+		cmocka_unit_test(test_rta_iteration_guard),
 		cmocka_unit_test(test_edf_utilization_exact),
 		cmocka_unit_test(test_edf_demand),
 		cmocka_unit_test(test_edf_demand_utilization_one),
