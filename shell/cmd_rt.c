@@ -322,6 +322,10 @@ static int rt_analyze(int argc, char **argv)
 		}
 		struct rt_task *t = &tasks[n];
 		int err = parse_task(a, t);
+		if (err == -ERANGE) {
+			shell_printf("rt analyze: task %u: '%s': a time is too large\n", n + 1, a);
+			return -EINVAL;
+		}
 		if (err) {
 			shell_printf("rt analyze: task %u: '%s' is not C/T or C/T/D in ms (at most 3 decimals)\n",
 				     n + 1, a);

@@ -31,7 +31,7 @@ typedef unsigned __int128 rta_frac;
 #define RTA_FRAC_ONE ((rta_frac)1 << RTA_FRAC_SHIFT)
 
 /* Iteration guards: an analysis that needs more gives RTA_UNKNOWN. */
-#define RTA_RTA_MAX_ITER 100000u     /* response-time fixed-point iterations per task */
+#define RTA_RESP_MAX_ITER 100000u     /* response-time fixed-point iterations per task */
 #define RTA_BUSY_MAX_ITER 100000u    /* synchronous busy-period iterations */
 #define RTA_SCAN_MAX_POINTS 100000u  /* deadlines checked one by one, then QPA */
 #define RTA_QPA_MAX_ITER 100000u     /* QPA steps */

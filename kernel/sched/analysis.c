@@ -370,7 +370,7 @@ static void rta_one(const struct rt_task *t, u32 n, u32 i, struct rta_resp *out)
 	out->iterations = 0;
 	out->R_exact = false;
 	while (R <= t[i].D) {
-		if (out->iterations == RTA_RTA_MAX_ITER) {
+		if (out->iterations == RTA_RESP_MAX_ITER) {
 			out->verdict = RTA_UNKNOWN;
 			out->R = (u64)R;
 			return;

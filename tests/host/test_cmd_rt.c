@@ -167,6 +167,9 @@ static void test_partitioned(void **state)
 static void test_decimals(void **state)
 {
 	(void)state;
+	/* the largest time: 18446744073709 ms = (2^64 - 1) / 1000 µs, rounded down */
+	assert_int_equal(run("rt analyze rm 1/18446744073709"), 0);
+	EXPECT_HAS("R = 1 <= D = 18446744073709: ok\n");
 	assert_int_equal(run("rt analyze edf .5/2.25 0.001/1.000 2.5/10/7.5000"), 0);
 	EXPECT_HAS("  task 1: C=0.5 T=2.25 D=2.25 U=0.2222\n");
 	EXPECT_HAS("  task 2: C=0.001 T=1 D=1 U=0.0010\n");
@@ -196,7 +199,8 @@ static void test_errors(void **state)
 		{ "rt analyze edf 0.0001/2", "rt analyze: task 1: '0.0001/2' is not C/T", -EINVAL },
 		{ "rt analyze -1/2", "rt analyze: unknown policy '-1/2'", -EINVAL },
 		{ "rt analyze edf 1/2 -1/2", "rt analyze: task 2: '-1/2' is not C/T", -EINVAL },
-		{ "rt analyze edf 99999999999999999999/2", "is not C/T", -EINVAL },
+		{ "rt analyze edf 99999999999999999999/2", "rt analyze: task 1: '99999999999999999999/2': a time is too large", -EINVAL },
+		{ "rt analyze edf 1/18446744073709551", "rt analyze: task 1: '1/18446744073709551': a time is too large", -EINVAL },
 		{ "rt analyze -m 0 edf 1/2", "rt analyze: -m needs a CPU count from 1 to 32", -EINVAL },
 		{ "rt analyze -m 33 edf 1/2", "rt analyze: -m needs a CPU count from 1 to 32", -EINVAL },
 		{ "rt analyze edf 1/2 -m", "rt analyze: -m needs a CPU count", -EINVAL },

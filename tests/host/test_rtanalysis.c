@@ -393,7 +393,7 @@ static void test_rta_iteration_guard(void **state)
 	assert_int_equal(f.verdict, RTA_UNKNOWN);
 	assert_int_equal(f.first_fail, 1);
 	assert_int_equal(f.task[1].verdict, RTA_UNKNOWN);
-	assert_int_equal(f.task[1].iterations, RTA_RTA_MAX_ITER);
+	assert_int_equal(f.task[1].iterations, RTA_RESP_MAX_ITER);
 	assert_true(f.task[1].R < t[1].D);
 	/* one proven miss outranks an unknown */
 	struct rt_task u[3] = { t[0], t[1], tk(2, 3, 0) };
