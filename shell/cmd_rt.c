@@ -19,6 +19,7 @@
  * Locking: none; the results live in static storage because the shell runs
  * one command at a time (they are too big for comfort on a 16 KiB stack). */
 #include <rayos/shell.h>
+#include "cmd_rt.h"
 #include <rayos/rtanalysis.h>
 #include <rayos/printf.h>
 #include <rayos/string.h>
@@ -374,6 +375,15 @@ static int rt_help(int argc, char **argv);
 static const struct rt_subcmd rt_subcmds[] = {
 	{ "analyze", rt_analyze, "analyze [-m CPUS] rm|dm|fp|edf|llf C/T[/D] ...",
 	  "schedulability tests for periodic tasks (times in ms, up to 3 decimals; -m: partitioned EDF)" },
+	{ "run", rt_cmd_run, "run [--soft|--firm|--hard] [-c CPU] rm|dm|fp|edf|llf SECONDS C/T[/D][:soft|:firm|:hard] ...",
+	  "run periodic tasks (times in ms) under a policy: jobs, misses, worst response per task, then misses: N" },
+	{ "latency", rt_cmd_latency, "latency SECONDS [--load] [-i INTERVAL_US]",
+	  "wake-up latency of a SCHED_FIFO 99 thread per CPU (cyclictest-like); --load keeps every CPU busy" },
+	{ "status", rt_cmd_status, "status",
+	  "isolation, admitted bandwidth and cap per CPU, real-time threads, miss and throttle counters" },
+	{ "isolate", rt_cmd_isolate, "isolate CPULIST",
+	  "keep CPUs for pinned work: no load balancing, no unbound threads, no device interrupts" },
+	{ "unisolate", rt_cmd_isolate, "unisolate CPULIST", "return isolated CPUs to general use" },
 	{ "help", rt_help, "help", "list the rt subcommands" },
 };
 
@@ -398,5 +408,5 @@ static int cmd_rt(int argc, char **argv)
 	return -EINVAL;
 }
 
-SHELL_CMD(rt, "rt", "rt analyze [-m CPUS] rm|dm|fp|edf|llf C/T[/D] ... | help",
+SHELL_CMD(rt, "rt", "rt analyze [-m CPUS] rm|dm|fp|edf|llf C/T[/D] ... | run | latency | status | isolate | unisolate | help",
 	  "real-time: schedulability analysis of a task set (rt help)", cmd_rt);

@@ -315,21 +315,3 @@ int rt_cmd_isolate(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_rt(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {
-		{ "run", rt_cmd_run }, { "latency", rt_cmd_latency }, { "status", rt_cmd_status },
-		{ "isolate", rt_cmd_isolate }, { "unisolate", rt_cmd_isolate },
-	};
-	if (argc >= 2)
-		for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-			if (!strcmp(argv[1], sub[i].name))
-				return sub[i].fn(argc - 1, argv + 1);
-	shell_printf("usage: rt run|latency|status|isolate|unisolate ...\n");
-	return -EINVAL;
-}
-SHELL_CMD(rt, "rt", "rt run|latency|status|isolate|unisolate ...",
-	  "real-time task sets, wake-up latency, isolation and status", cmd_rt);
