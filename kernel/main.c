@@ -27,6 +27,7 @@
 #include <rayos/shell.h>
 #include <rayos/thread.h>
 #include <rayos/time.h>
+#include <rayos/uvm.h>
 
 static void report_cmdline(void)
 {
@@ -85,6 +86,7 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	sched_init();
 	smp_init();
 	core_metrics_init();
+	uvm_init();
 
 	if (kopt.ktest[0])
 		run_boot_ktests();
