@@ -666,3 +666,50 @@ KTEST(uvm, smep_smap)
 	uvm_put(vm);
 	env_end(t, &e);
 }
+
+/* A page replaced while another CPU still has the address space loaded
+ * (lazily, under its idle thread) and a translation of it cached: the
+ * shootdown must reach that CPU. And once freed, no CPU keeps it loaded. */
+KTEST(uvm, tlb_shootdown_across_cpus)
+{
+	if (nr_cpus_online < 2)
+		KT_SKIP("needs two CPUs");
+	struct env e;
+	env_begin(&e);
+	struct thread *self = this_cpu()->current;
+	u32 a_cpu = this_cpu()->id, b_cpu = a_cpu;
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (c != a_cpu && cpus[c].online) {
+			b_cpu = c;
+			break;
+		}
+	struct uvm *vm = uvm_create();
+	KT_ASSERT(vm);
+	enter(vm);
+	long a = uvm_mmap(vm, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	KT_ASSERT(a > 0);
+	u64 v = 0;
+	KT_EXPECT_EQ(put_user_u64(U(a), 111), 0);
+	KT_EXPECT_EQ(get_user_u64(&v, U(a)), 0); /* cached in this CPU's TLB */
+	thread_set_affinity(self, 1ULL << b_cpu);
+	KT_EXPECT_EQ(this_cpu()->id, b_cpu);
+	KT_EXPECT_EQ(arch_upt_loaded(b_cpu), vm->root); /* the switch activated it */
+	KT_EXPECT_EQ(arch_upt_loaded(a_cpu), vm->root); /* kept there, lazily */
+	KT_EXPECT(vm->cpumask & (1ULL << a_cpu));
+	KT_EXPECT_EQ(uvm_munmap(vm, a, P), 0);
+	KT_EXPECT_EQ(uvm_mmap(vm, a, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), a);
+	KT_EXPECT_EQ(put_user_u64(U(a), 222), 0);
+	thread_set_affinity(self, 1ULL << a_cpu);
+	KT_EXPECT_EQ(this_cpu()->id, a_cpu);
+	KT_EXPECT_EQ(get_user_u64(&v, U(a)), 0);
+	KT_EXPECT_EQ(v, 222);
+	enter(NULL);
+	u64 root = vm->root;
+	KT_EXPECT_EQ(arch_upt_loaded(a_cpu), 0);
+	KT_EXPECT_EQ(arch_upt_loaded(b_cpu), root);
+	uvm_put(vm);
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online)
+			KT_EXPECT(arch_upt_loaded(c) != root);
+	env_end(t, &e);
+}
