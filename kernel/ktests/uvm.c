@@ -696,6 +696,21 @@ KTEST(uvm, tlb_shootdown_across_cpus)
 	KT_EXPECT_EQ(arch_upt_loaded(b_cpu), vm->root); /* the switch activated it */
 	KT_EXPECT_EQ(arch_upt_loaded(a_cpu), vm->root); /* kept there, lazily */
 	KT_EXPECT(vm->cpumask & (1ULL << a_cpu));
+	/* write-protected here: the other CPU's cached writable entry must go */
+	KT_EXPECT_EQ(uvm_mprotect(vm, a, P, PROT_READ), 0);
+	thread_set_affinity(self, 1ULL << a_cpu);
+	KT_EXPECT_EQ(this_cpu()->id, a_cpu);
+	KT_EXPECT_EQ(put_user_u64(U(a), 333), -EFAULT);
+	KT_EXPECT_EQ(get_user_u64(&v, U(a)), 0);
+	KT_EXPECT_EQ(v, 111);
+	/* replaced there (the old page kept alive by a fork, so the new one is
+	 * another frame): this CPU must see the new page */
+	KT_EXPECT_EQ(uvm_mprotect(vm, a, P, PROT_READ | PROT_WRITE), 0);
+	KT_EXPECT_EQ(put_user_u64(U(a), 111), 0); /* cached writable again */
+	struct uvm *child = uvm_clone(vm);
+	KT_ASSERT(child);
+	KT_EXPECT_EQ(get_user_u64(&v, U(a)), 0);
+	thread_set_affinity(self, 1ULL << b_cpu);
 	KT_EXPECT_EQ(uvm_munmap(vm, a, P), 0);
 	KT_EXPECT_EQ(uvm_mmap(vm, a, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), a);
 	KT_EXPECT_EQ(put_user_u64(U(a), 222), 0);
@@ -703,6 +718,7 @@ KTEST(uvm, tlb_shootdown_across_cpus)
 	KT_EXPECT_EQ(this_cpu()->id, a_cpu);
 	KT_EXPECT_EQ(get_user_u64(&v, U(a)), 0);
 	KT_EXPECT_EQ(v, 222);
+	uvm_put(child);
 	enter(NULL);
 	u64 root = vm->root;
 	KT_EXPECT_EQ(arch_upt_loaded(a_cpu), 0);
