@@ -790,3 +790,46 @@ KTEST(uvm, fault_costs)
 	uvm_put(vm);
 	env_end(t, &e);
 }
+
+/* MAP_PRIVATE of a file (an in-memory one here): the file's bytes, zeros
+ * past its end, private writes, offsets; a read-only MAP_SHARED reads the
+ * same; a writable one is refused. */
+KTEST(uvm, mmap_private_file)
+{
+	struct env e;
+	env_begin(&e);
+	u8 *file = kmalloc(3 * P, GFP_KERNEL);
+	KT_ASSERT(file);
+	for (u64 i = 0; i < 3 * P; i++)
+		file[i] = (u8)(i * 7 + 3);
+	struct image im = { file, 2 * P + 100 }; /* the file ends inside page 2 */
+	struct elf_reader r = { image_read, &im };
+	struct uvm *vm = uvm_create();
+	KT_ASSERT(vm);
+	enter(vm);
+	long a = uvm_mmap_from(vm, 0, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE, &r, 0);
+	KT_ASSERT(a > 0);
+	KT_EXPECT_EQ(uvm_rss_pages(vm), 4); /* filled at mmap time */
+	u8 v[8];
+	KT_EXPECT_EQ(copy_from_user(v, U(a + P + 13), 1), 0);
+	KT_EXPECT_EQ(v[0], file[P + 13]);
+	KT_EXPECT_EQ(copy_from_user(v, U(a + 2 * P + 99), 2), 0);
+	KT_EXPECT_EQ(v[0], file[2 * P + 99]);
+	KT_EXPECT_EQ(v[1], 0); /* past the end of the file */
+	KT_EXPECT_EQ(copy_from_user(v, U(a + 3 * P), 1), 0);
+	KT_EXPECT_EQ(v[0], 0);
+	KT_EXPECT_EQ(put_user_u32(U(a + 16), 0xabcdef01), 0);
+	KT_EXPECT_EQ(file[16], (u8)(16 * 7 + 3)); /* private: the file is unchanged */
+	long b = uvm_mmap_from(vm, 0, P, PROT_READ, MAP_SHARED, &r, P);
+	KT_ASSERT(b > 0);
+	KT_EXPECT_EQ(copy_from_user(v, U(b + 5), 1), 0);
+	KT_EXPECT_EQ(v[0], file[P + 5]);
+	KT_EXPECT_EQ(uvm_mmap_from(vm, 0, P, PROT_READ | PROT_WRITE, MAP_SHARED, &r, 0), -ENODEV);
+	KT_EXPECT_EQ(uvm_mmap_from(vm, 0, P, PROT_READ, MAP_PRIVATE, &r, 5), -EINVAL);
+	KT_EXPECT_EQ(uvm_mmap_from(vm, 0, P, PROT_READ, MAP_PRIVATE, NULL, 0), -EBADF);
+	KT_EXPECT_EQ(uvm_mmap(vm, 0, P, PROT_READ, MAP_PRIVATE, NULL, 0), -EBADF);
+	enter(NULL);
+	uvm_put(vm);
+	kfree(file);
+	env_end(t, &e);
+}
