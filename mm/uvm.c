@@ -37,6 +37,7 @@
 #include <rayos/metrics.h>
 #include <rayos/printf.h>
 #include <rayos/mm.h>
+#include <rayos/sched.h>
 #include <rayos/string.h>
 #include <rayos/vfs.h>
 #include <rayos/vm.h>
@@ -196,6 +197,11 @@ void uvm_put(struct uvm *vm)
 {
 	if (!vm || __atomic_sub_fetch(&vm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* The caller should have cleared it; if it is the calling thread's
+	 * own, do it here so the next switch does not load a freed table. */
+	struct thread *cur = this_cpu()->current;
+	if (cur && cur->uvm == vm)
+		cur->uvm = NULL;
 	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch) };
 	arch_upt_walk(vm->root, 0, USER_TOP, zap_fn, &z);
 	arch_upt_release(vm->root, &vm->cpumask); /* unloaded everywhere, TLBs with it */
