@@ -20,6 +20,13 @@
  * drops to 0 — after the TLB flush that follows clearing its leaves (pages
  * collected on a local list through page->lru, like Linux's mmu_gather).
  *
+ * Protection follows Linux: PROT_WRITE|PROT_EXEC is allowed in mmap and
+ * mprotect (JITs); the W^X rule of vm.h is the kernel's own mappings' (the
+ * ELF loader refuses W+X segments, see elf.c). MADV_DONTNEED/MADV_FREE
+ * drop private pages, which come back zeroed — also in file-backed private
+ * areas (Linux would re-read the file; those areas were filled at mmap
+ * time and have no file behind them here); shared areas keep theirs.
+ *
  * Faults: uvm_fault checks the area and its protection (write needs
  * PROT_WRITE, instruction fetch PROT_EXEC, a read any access; x86 cannot
  * express write-only or exec-only pages), then resolves. A fault on a page

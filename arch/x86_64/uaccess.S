@@ -9,14 +9,7 @@
  * and returns -EFAULT. rep movs/stos are restartable: a fault that
  * uvm_fault resolves retries the instruction with the registers as they
  * were when it faulted. */
-#define EFAULT 14
-
-.macro EXTABLE insn, fixup
-	.pushsection rayos_extable, "a"
-	.balign 8
-	.quad \insn, \fixup
-	.popsection
-.endm
+#include "extable.h"
 
 .macro USER_OPEN
 	testb $1, uaccess_smap(%rip)

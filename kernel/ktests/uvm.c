@@ -68,6 +68,23 @@ static void enter(struct uvm *vm)
 	uvm_activate(vm);
 }
 
+/* A test in a fresh address space the thread runs in; finish() leaves
+ * it, frees it and checks nothing leaked. */
+static struct uvm *begin(struct env *e)
+{
+	env_begin(e);
+	struct uvm *vm = uvm_create();
+	enter(vm);
+	return vm;
+}
+
+static void finish(struct ktest_ctx *t, struct env *e, struct uvm *vm)
+{
+	enter(NULL);
+	uvm_put(vm);
+	env_end(t, e);
+}
+
 static void *U(u64 a) { return (void *)(uintptr_t)a; }
 
 static bool checked(struct ktest_ctx *t, struct uvm *vm)
@@ -83,10 +100,8 @@ static bool checked(struct ktest_ctx *t, struct uvm *vm)
 KTEST(uvm, demand_paging_on_first_touch)
 {
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_EXPECT(a > 0 && !(a & (P - 1)));
 	KT_EXPECT_EQ(uvm_rss_pages(vm), 0);
@@ -116,18 +131,14 @@ KTEST(uvm, demand_paging_on_first_touch)
 	KT_EXPECT_EQ(strncpy_from_user(s, U(a), sizeof(s)), 9);
 	KT_EXPECT_STR(s, "path/name");
 	KT_EXPECT_EQ(strncpy_from_user(s, U(a), 5), -ENAMETOOLONG);
-	enter(NULL);
-	uvm_put(vm);
-	env_end(t, &e);
+	finish(t, &e, vm);
 }
 
 KTEST(uvm, bad_user_pointers_fault)
 {
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_ASSERT(a > 0);
 	char buf[64] = "data";
@@ -158,10 +169,8 @@ KTEST(uvm, bad_user_pointers_fault)
 KTEST(uvm, mprotect_read_only_and_none)
 {
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, 3 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_ASSERT(a > 0);
 	u64 v = 42;
@@ -183,18 +192,14 @@ KTEST(uvm, mprotect_read_only_and_none)
 	KT_EXPECT_EQ(uvm_mprotect(vm, a + P, 100 * P, PROT_READ), -ENOMEM); /* hole */
 	KT_EXPECT_EQ(uvm_mprotect(vm, a + 1, P, PROT_READ), -EINVAL);
 	KT_EXPECT(checked(t, vm));
-	enter(NULL);
-	uvm_put(vm);
-	env_end(t, &e);
+	finish(t, &e, vm);
 }
 
 KTEST(uvm, munmap_splits_areas)
 {
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, 8 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_ASSERT(a > 0);
 	for (u64 i = 0; i < 8; i++)
@@ -235,9 +240,7 @@ KTEST(uvm, munmap_splits_areas)
 	KT_EXPECT_EQ(uvm_size(vm), 0);
 	KT_EXPECT_EQ(uvm_rss_pages(vm), 0);
 	KT_EXPECT(checked(t, vm));
-	enter(NULL);
-	uvm_put(vm);
-	env_end(t, &e);
+	finish(t, &e, vm);
 }
 
 KTEST(uvm, mmap_top_down_below_the_stack)
@@ -262,10 +265,8 @@ KTEST(uvm, mmap_top_down_below_the_stack)
 KTEST(uvm, brk_grows_and_shrinks)
 {
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	const u64 start = 0x601000;
 	KT_EXPECT_EQ(uvm_brk(vm, 0), 0); /* no heap before a program is loaded */
 	uvm_set_brk(vm, start);
@@ -285,9 +286,7 @@ KTEST(uvm, brk_grows_and_shrinks)
 	KT_EXPECT_EQ(uvm_brk(vm, start), start);
 	KT_EXPECT_EQ(uvm_size(vm), P);
 	KT_EXPECT(checked(t, vm));
-	enter(NULL);
-	uvm_put(vm);
-	env_end(t, &e);
+	finish(t, &e, vm);
 }
 
 KTEST(uvm, fork_copy_on_write)
@@ -351,10 +350,8 @@ KTEST(uvm, fork_copy_on_write)
 KTEST(uvm, madvise_dontneed_zeroes)
 {
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_ASSERT(a > 0);
 	for (u64 i = 0; i < 4; i++)
@@ -370,9 +367,7 @@ KTEST(uvm, madvise_dontneed_zeroes)
 	KT_EXPECT_EQ(v, 9);
 	KT_EXPECT_EQ(uvm_madvise(vm, a, 8 * P, MADV_DONTNEED), -ENOMEM); /* runs off the area */
 	KT_EXPECT_EQ(uvm_madvise(vm, a, P, 999), -EINVAL);
-	enter(NULL);
-	uvm_put(vm);
-	env_end(t, &e);
+	finish(t, &e, vm);
 }
 
 /* ---- ELF images built here ---- */
@@ -651,10 +646,8 @@ KTEST(uvm, smep_smap)
 	if (!d.smep && !d.smap)
 		KT_SKIP("the CPU has neither SMEP nor SMAP (QEMU: -cpu max)");
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, P, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_ASSERT(a > 0);
 	u8 ret = 0xc3;
@@ -666,9 +659,7 @@ KTEST(uvm, smep_smap)
 		KT_EXPECT_EQ(probe_read_u8(U(a), &v), -EFAULT);
 	if (d.smep) /* the kernel never runs user code */
 		KT_EXPECT_EQ(probe_exec(U(a)), -EFAULT);
-	enter(NULL);
-	uvm_put(vm);
-	env_end(t, &e);
+	finish(t, &e, vm);
 }
 
 /* A page replaced while another CPU still has the address space loaded
@@ -753,10 +744,8 @@ KTEST(uvm, fault_costs)
 	enum { N = 64 };
 	static u64 demand[N], cow[N], copy[N];
 	struct env e;
-	env_begin(&e);
-	struct uvm *vm = uvm_create();
+	struct uvm *vm = begin(&e);
 	KT_ASSERT(vm);
-	enter(vm);
 	long a = uvm_mmap(vm, 0, N * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
 	KT_ASSERT(a > 0);
 	u64 d0 = uvm_fault_count(0), c0 = uvm_fault_count(1);
