@@ -159,6 +159,15 @@ KTEST(uvm, bad_user_pointers_fault)
 	memset(buf, 'x', sizeof(buf));
 	KT_EXPECT_EQ(copy_to_user(U(a + P - 16), buf, 16), 0);
 	KT_EXPECT_EQ(strncpy_from_user(buf, U(a + P - 16), sizeof(buf)), -EFAULT);
+	/* single-instruction get/put: a word straddling the end of the area */
+	KT_EXPECT_EQ(put_user_u64(U(a + P - 4), 1), -EFAULT);
+	KT_EXPECT_EQ(put_user_u32(U(a + P - 2), 1), -EFAULT);
+	u32 w32 = 7;
+	KT_EXPECT_EQ(get_user_u32(&w32, U(a + P - 2)), -EFAULT);
+	KT_EXPECT_EQ(w32, 7); /* untouched on failure */
+	KT_EXPECT_EQ(put_user_u64(U(a + P - 12), 0x1122334455667788ULL), 0); /* misaligned, inside */
+	KT_EXPECT_EQ(get_user_u64(&x, U(a + P - 12)), 0);
+	KT_EXPECT_EQ(x, 0x1122334455667788ULL);
 	/* with no address space at all */
 	enter(NULL);
 	KT_EXPECT_EQ(copy_to_user(U(a), buf, 8), -EFAULT);
