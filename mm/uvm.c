@@ -179,6 +179,7 @@ void uvm_get(struct uvm *vm) { __atomic_add_fetch(&vm->refs, 1, __ATOMIC_RELAXED
 struct zap_ctx {
 	struct uvm *vm;
 	struct list_head batch;
+	u64 cleared;
 };
 
 static int zap_fn(void *vctx, u64 va, u64 pfn, unsigned *prot)
@@ -188,15 +189,17 @@ static int zap_fn(void *vctx, u64 va, u64 pfn, unsigned *prot)
 	(void)prot;
 	page_unref(pfn_to_page(pfn), &z->batch);
 	z->vm->rss--;
+	z->cleared++;
 	return UPT_CLEAR;
 }
 
 /* Clear every leaf in [s, e), flush, free what nobody maps any more. */
 static void zap_range(struct uvm *vm, u64 s, u64 e)
 {
-	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch) };
+	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch), 0 };
 	arch_upt_walk(vm->root, s, e, zap_fn, &z);
-	arch_upt_flush(&vm->cpumask, s, e - s);
+	if (z.cleared) /* nothing was mapped: no CPU can cache any of it */
+		arch_upt_flush(&vm->cpumask, s, e - s);
 	batch_free(&z.batch);
 }
 
@@ -209,7 +212,7 @@ void uvm_put(struct uvm *vm)
 	struct thread *cur = this_cpu()->current;
 	if (cur && cur->uvm == vm)
 		cur->uvm = NULL;
-	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch) };
+	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch), 0 };
 	arch_upt_walk(vm->root, 0, USER_TOP, zap_fn, &z);
 	arch_upt_release(vm->root, &vm->cpumask); /* unloaded everywhere, TLBs with it */
 	batch_free(&z.batch);
