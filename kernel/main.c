@@ -28,6 +28,7 @@
 #include <rayos/thread.h>
 #include <rayos/rt.h>
 #include <rayos/time.h>
+#include <rayos/uvm.h>
 
 static void report_cmdline(void)
 {
@@ -95,6 +96,7 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	}
 	core_metrics_init();
 	rt_init();
+	uvm_init();
 
 	if (kopt.ktest[0])
 		run_boot_ktests();
