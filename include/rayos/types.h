@@ -52,6 +52,7 @@ typedef int64_t  s64;
 #define EINVAL  22
 #define ENOSPC  28
 #define ERANGE  34
+#define EDEADLK 35
 #define ENOSYS  38
 #define ENODATA 61
 #define EOVERFLOW 75

@@ -158,7 +158,9 @@ static void arm_class_timer(struct rq *rq)
 
 static void arm_slice_timer(struct rq *rq)
 {
-	u64 left = rq->nr_running > 1 || rq->curr->policy == SCHED_RR ? rq_slice_left(rq) : 0;
+	/* sporadic servers: the budget is enforced also when alone */
+	u64 left = rq->nr_running > 1 || rq->curr->policy == SCHED_RR ||
+			   rq->curr->policy == SCHED_SPORADIC ? rq_slice_left(rq) : 0;
 	if (left)
 		timer_arm(&rq->slice_timer, clock_monotonic_ns() + left);
 	else
@@ -651,12 +653,20 @@ int thread_set_affinity(struct thread *t, cpumask_t mask)
 	return 0;
 }
 
-static int set_sched(struct thread *t, bool rt, int policy, int value)
+enum set_kind { SET_FAIR, SET_RT, SET_SHARE, SET_SPORADIC };
+
+static int set_sched(struct thread *t, enum set_kind kind, int policy, int value, const void *param)
 {
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	rq->clock = clock_monotonic_ns();
-	int r = rt ? sched_set_rt(t, policy, value) : sched_set_fair(t, value);
+	int r;
+	switch (kind) {
+	case SET_RT: r = sched_set_rt(t, policy, value); break;
+	case SET_SHARE: r = sched_set_share(t, (u32)value); break;
+	case SET_SPORADIC: r = sched_set_sporadic(t, param); break;
+	default: r = sched_set_fair(t, value); break;
+	}
 	if (!r && t != rq->curr && t->on_rq && rq_wakeup_preempts(rq, t))
 		rq->need_resched = true;
 	if (!r && t == rq->curr)
@@ -666,8 +676,60 @@ static int set_sched(struct thread *t, bool rt, int policy, int value)
 	return r;
 }
 
-int thread_set_nice(struct thread *t, int nice) { return set_sched(t, false, SCHED_NORMAL, nice); }
-int thread_set_rt(struct thread *t, int policy, int prio) { return set_sched(t, true, policy, prio); }
+int thread_set_nice(struct thread *t, int nice) { return set_sched(t, SET_FAIR, SCHED_NORMAL, nice, NULL); }
+int thread_set_rt(struct thread *t, int policy, int prio) { return set_sched(t, SET_RT, policy, prio, NULL); }
+
+int thread_set_share(struct thread *t, u32 tickets)
+{
+	if (tickets > SHARE_TICKETS_MAX)
+		return -EINVAL;
+	return set_sched(t, SET_SHARE, SCHED_STRIDE, (int)tickets, NULL);
+}
+
+int thread_set_sporadic(struct thread *t, const struct sched_sporadic_param *p)
+{
+	return set_sched(t, SET_SPORADIC, SCHED_SPORADIC, 0, p);
+}
+
+int sched_share_set_policy(u32 cpu, const char *name)
+{
+	if (cpu >= MAX_CPUS || !cpus[cpu].online)
+		return -EINVAL;
+	struct rq *rq = &runqueues[cpu];
+	irqflags_t f = spin_lock_irqsave(&rq->lock);
+	int r = share_rq_set_policy(rq, name);
+	if (!r)
+		rq->need_resched = true; /* the next pick uses it */
+	spin_unlock_irqrestore(&rq->lock, f);
+	return r;
+}
+
+const char *sched_share_policy_name(u32 cpu)
+{
+	if (cpu >= MAX_CPUS)
+		return NULL;
+	const struct share_policy *p = READ_ONCE(runqueues[cpu].share.policy);
+	return p ? p->name : NULL;
+}
+
+/* A transfer may touch threads on any CPU: every run queue is locked, in
+ * CPU order (transfers are rare; the chain is walked under the locks). */
+static int share_locked(struct thread *from, struct thread *to, bool give)
+{
+	irqflags_t f = arch_irq_save();
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online)
+			spin_lock(&runqueues[c].lock);
+	int r = give ? sched_share_transfer(from, to) : sched_share_return(from);
+	for (u32 c = MAX_CPUS; c-- > 0;)
+		if (cpus[c].online)
+			spin_unlock(&runqueues[c].lock);
+	arch_irq_restore(f);
+	return r;
+}
+
+int thread_share_transfer(struct thread *from, struct thread *to) { return share_locked(from, to, true); }
+int thread_share_return(struct thread *from) { return share_locked(from, NULL, false); }
 
 int thread_with(u32 tid, int (*fn)(struct thread *t, void *ctx), void *ctx)
 {
@@ -867,7 +929,7 @@ void sched_init(void)
 		metric_register(&fam_threads, &m_threads[s]);
 	}
 	pr_info("sched", "scheduler up: classes %s; thread stacks %u KiB with guard pages",
-		"rt > fair > idle", THREAD_STACK_SIZE / 1024);
+		"rt > share > fair > idle", THREAD_STACK_SIZE / 1024);
 }
 
 /* A secondary CPU, on its boot stack, after its arch setup: the stack it

@@ -83,6 +83,10 @@ int sched_classes_init(void)
 {
 	int err = sched_class_register(&rt_sched_class, SCHED_RANK_RT);
 	if (!err)
+		err = sched_class_register(&share_sched_class, SCHED_RANK_SHARE);
+	if (!err)
+		err = share_policies_init();
+	if (!err)
 		err = sched_class_register(&fair_sched_class, SCHED_RANK_FAIR);
 	if (!err)
 		err = sched_class_register(&idle_sched_class, SCHED_RANK_IDLE);
@@ -127,6 +131,11 @@ static struct rq *rq_of(struct thread *t)
 	return rq;
 }
 
+struct rq *sched_rq_of(struct thread *t)
+{
+	return rq_of(t);
+}
+
 void rq_init(struct rq *rq, u32 cpu, struct thread *idle)
 {
 	BUG_ON(!idle);
@@ -138,6 +147,7 @@ void rq_init(struct rq *rq, u32 cpu, struct thread *idle)
 	rq->clock = 0;
 	fair_rq_init(&rq->fair);
 	rt_rq_init(&rq->rt);
+	share_rq_init(rq);
 	rq->need_resched = false;
 	rq->nr_switches = 0;
 	rq->time_user = rq->time_kernel = rq->time_irq = rq->time_idle = 0;
@@ -304,6 +314,8 @@ bool rq_class_timers(struct rq *rq, u64 now)
 
 struct sched_params {
 	int policy, prio, nice;
+	u32 tickets;                             /* SCHED_STRIDE */
+	const struct sched_sporadic_param *ss;   /* SCHED_SPORADIC */
 };
 
 /* Store the new parameters; the fair weight is left to the caller (a
@@ -315,6 +327,10 @@ static void set_fields(struct thread *t, const struct sched_params *p)
 	t->policy = p->policy;
 	t->rt_prio = p->prio;
 	t->nice = p->nice;
+	if (p->policy == SCHED_STRIDE)
+		t->share.tickets = p->tickets;
+	if (p->policy == SCHED_SPORADIC)
+		rt_sporadic_setup(t, p->ss); /* sets t->rt_prio to the high priority */
 }
 
 static int set_params(struct thread *t, const struct sched_class *nc, const struct sched_params *p)
@@ -328,6 +344,7 @@ static int set_params(struct thread *t, const struct sched_class *nc, const stru
 		/* first assignment: the thread was zeroed and never queued */
 		fair_entity_init(t);
 		rt_entity_init(t);
+		share_entity_init(t);
 	}
 	if (!t->on_rq) {
 		set_fields(t, p);
@@ -378,5 +395,37 @@ int sched_set_rt(struct thread *t, int policy, int prio)
 		return -EINVAL;
 	if (t->class)
 		p.nice = t->nice; /* kept for a later return to the fair class */
+	return set_params(t, &rt_sched_class, &p);
+}
+
+int sched_set_share(struct thread *t, u32 tickets)
+{
+	struct sched_params p = { .policy = SCHED_STRIDE, .prio = 0, .nice = 0, .tickets = tickets };
+
+	if (!t || tickets < 1 || tickets > SHARE_TICKETS_MAX)
+		return -EINVAL;
+	if (t->class)
+		p.nice = t->nice;
+	return set_params(t, &share_sched_class, &p);
+}
+
+int sched_set_sporadic(struct thread *t, const struct sched_sporadic_param *sp)
+{
+	struct sched_params p = { .policy = SCHED_SPORADIC, .nice = 0, .ss = sp };
+
+	if (!t || !sp)
+		return -EINVAL;
+	if (sp->sched_ss_low_priority < 1 || sp->sched_priority > RT_PRIO_MAX ||
+	    sp->sched_ss_low_priority >= sp->sched_priority)
+		return -EINVAL;
+	if (!sp->sched_ss_repl_period || !sp->sched_ss_init_budget ||
+	    sp->sched_ss_init_budget > sp->sched_ss_repl_period ||
+	    sp->sched_ss_repl_period > (1ULL << 62))
+		return -EINVAL;
+	if (sp->sched_ss_max_repl < 1 || sp->sched_ss_max_repl > SS_MAX_REPL)
+		return -EINVAL;
+	p.prio = sp->sched_priority;
+	if (t->class)
+		p.nice = t->nice;
 	return set_params(t, &rt_sched_class, &p);
 }
