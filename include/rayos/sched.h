@@ -146,7 +146,8 @@ struct ss_entity {
 	struct ss_repl repl[SS_MAX_REPL];
 	struct list_head node; /* in rq->rt.ss_queued while queued */
 	/* statistics */
-	u64 nr_exhausted, nr_replenished;
+	u64 nr_exhausted, nr_replenished, nr_scheduled;
+	struct ss_repl last;   /* the last replenishment scheduled */
 };
 
 /* Per-thread state of the share class (kernel/sched/stride.c). pass is

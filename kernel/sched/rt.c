@@ -181,6 +181,8 @@ static void ss_close_chunk(struct rq *rq, struct thread *t, u64 now)
 
 	if (!ss->chunk)
 		return;
+	ss->last = (struct ss_repl){ at, ss->chunk };
+	ss->nr_scheduled++;
 	if (ss->nr >= ss->max_repl) {
 		/* only after a late charge of a blocked server: merge into
 		 * the last one, at the later time (delaying is safe) */
