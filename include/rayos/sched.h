@@ -362,14 +362,17 @@ int sched_set_sporadic(struct thread *t, const struct sched_sporadic_param *p);
 
 /* ---- share class (stride.c); callers hold the run queue's lock ---- */
 /* A selection policy of the share class: pick chooses among the queued
- * threads (the current one is back in the tree when pick runs); charge is
- * optional and called after the class charged t's pass for `used` ns.
+ * threads (the current one is back in the tree when pick runs); left is
+ * called when a thread leaves the run queue (its quantum_used is that of
+ * its last turn).
  * Registration refuses a missing name/pick (-EINVAL) or a duplicate name
  * (-EEXIST); "stride" and "lottery" are built in. */
 struct share_policy {
 	const char *name;
 	struct thread *(*pick)(struct rq *rq);
 	void (*left)(struct rq *rq, struct thread *t); /* optional: t blocked */
+	/* optional: should woken w preempt curr (both share)? default no */
+	bool (*preempt)(struct rq *rq, struct thread *curr, struct thread *w);
 	const struct share_policy *next; /* registry-owned */
 };
 int share_policy_register(struct share_policy *p);

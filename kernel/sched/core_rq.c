@@ -350,6 +350,8 @@ static int set_params(struct thread *t, const struct sched_class *nc, const stru
 		set_fields(t, p);
 		t->fair.weight = sched_nice_to_weight(p->nice);
 		t->class = nc;
+		if (nc == &share_sched_class)
+			share_tickets_set(t);
 		return 0;
 	}
 	rq = rq_of(t);

@@ -199,6 +199,14 @@ static void reaccount_any(struct thread *t)
 	reaccount(t->share.queued ? sched_rq_of(t) : NULL, t);
 }
 
+static void propagate(struct thread *x);
+
+void share_tickets_set(struct thread *t)
+{
+	reaccount(NULL, t);
+	propagate(t);
+}
+
 /* x's funding (own + received) may differ from what it credited down its
  * lending chain: pass the difference on, link by link. */
 static void propagate(struct thread *x)
@@ -283,13 +291,15 @@ static bool share_tick(struct rq *rq, struct thread *t, u64 delta)
 	return !rb_empty_cached(&s->tree);
 }
 
-/* Quantum-based: a woken thread waits for the end of the current quantum. */
+/* Wake-up preemption is the policy's: stride preempts when the woken
+ * thread's pass is below the running one's (both charged up to now), so a
+ * thread that blocks often still gets its share; lottery waits for the
+ * next draw at the end of the quantum (its compensation tickets do that
+ * job). */
 static bool share_preempt(struct rq *rq, struct thread *curr, struct thread *w)
 {
-	(void)rq;
-	(void)curr;
-	(void)w;
-	return false;
+	const struct share_policy *p = rq->share.policy;
+	return p->preempt ? p->preempt(rq, curr, w) : false;
 }
 
 /* sched_yield: move behind the thread with the smallest pass. */
@@ -379,6 +389,12 @@ static struct thread *stride_pick(struct rq *rq)
 	return node_thread(rb_first_cached(&rq->share.tree));
 }
 
+static bool stride_preempt(struct rq *rq, struct thread *curr, struct thread *w)
+{
+	(void)rq;
+	return pdiff(w->share.pass, curr->share.pass) < 0;
+}
+
 static u64 lottery_tickets(const struct thread *t)
 {
 	if (t->share.lottery)
@@ -418,7 +434,8 @@ static void lottery_left(struct rq *rq, struct thread *t)
 		se->lottery = 0;
 }
 
-static struct share_policy stride_policy = { .name = "stride", .pick = stride_pick };
+static struct share_policy stride_policy = { .name = "stride", .pick = stride_pick,
+					     .preempt = stride_preempt };
 static struct share_policy lottery_policy = { .name = "lottery", .pick = lottery_pick, .left = lottery_left };
 
 static struct share_policy *policy_head;

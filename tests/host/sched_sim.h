@@ -423,6 +423,10 @@ static void do_wake(struct sim_thread *st)
 	st->t.state = THREAD_RUNNABLE;
 	rq->clock = SIM.now;
 	rq_enqueue(rq, &st->t, st->created);
+	/* it blocked at this very instant and is still rq->curr: the real
+	 * core would have switched it out before anyone could wake it */
+	if (rq->curr == &st->t)
+		rq->need_resched = true;
 	st->created = true;
 	st->burst_left = st->cpu_bound ? NEVER : st->run_ns;
 	st->ready_since = SIM.now;
