@@ -206,6 +206,24 @@ static void test_join_leave(void **state)
 	expect_within(frac_in(c, 5000 * MS, 5300 * MS), 1.0 / 3, 0.02, "C's first 300 ms back");
 }
 
+/* A thread that blocks and comes back keeps its position relative to the
+ * global pass (remain): blocking does not wipe out what it ran ahead of
+ * the others (nor what it is owed). */
+static void test_leave_keeps_position(void **state)
+{
+	(void)state;
+	static const u64 bursts[] = { 1000 * US, 2500 * US, 700 * US };
+	for (size_t i = 0; i < ARRAY_SIZE(bursts); i++) {
+		sim_reset(1);
+		struct sim_thread *a = share("A", 1), *b = share("B", 100);
+		sim_bursts(a, bursts[i], 0); /* blocks and is back at once */
+		sim_start(a, 0, 0);
+		sim_start(b, 0, 0);
+		sim_run_until(30 * SEC);
+		expect_within(frac_in(a, 0, SIM.now), 1.0 / 101, 0.01, "A (blocking often)");
+	}
+}
+
 /* Ticket changes: of the running thread, of a queued one, of a sleeper. */
 static void test_ticket_changes(void **state)
 {
@@ -480,6 +498,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stride_ratios, teardown),
 		cmocka_unit_test_teardown(test_fractional_quanta, teardown),
 		cmocka_unit_test_teardown(test_join_leave, teardown),
+		cmocka_unit_test_teardown(test_leave_keeps_position, teardown),
 		cmocka_unit_test_teardown(test_ticket_changes, teardown),
 		cmocka_unit_test_teardown(test_lottery, teardown),
 		cmocka_unit_test_teardown(test_lottery_compensation, teardown),
