@@ -55,9 +55,12 @@
  *     the period (seg_start + period; later than POSIX's, never earlier),
  *     and the amount is everything consumed since the previous
  *     replenishment was scheduled (chunk), so no capacity is lost;
- *   - budget amplification: an overrun (the timer fired late) is not
- *     forgotten by clamping the capacity at 0: the capacity goes negative
- *     and later replenishments pay the debt first.
+ *   - budget amplification: POSIX clamps the capacity at 0 after an
+ *     overrun (the timer fired late) but replenishes the whole time
+ *     consumed, so pending amounts can add up to more than the budget.
+ *     Here the capacity goes negative instead, so capacity + pending
+ *     amounts + unscheduled time stays exactly the budget: an overrun is
+ *     as long as the timer's lateness and never accumulates.
  * The sum capacity + pending amounts + chunk equals the budget at all times
  * (capped replenishments never lose anything because of that).
  * A replenishment of 0 (blocked without running) is not scheduled.

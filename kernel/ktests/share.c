@@ -1,0 +1,172 @@
+/* ktests/share.c — in-kernel tests of proportional share and sporadic
+ * servers (suite share): real threads spinning on one CPU under the real
+ * timers. The exact properties are checked by the hosted simulations
+ * (tests/host/test_share.c, test_sporadic.c); here the bounds leave room
+ * for a host that stalls the vCPU. */
+#include <rayos/ktest.h>
+#include <rayos/thread.h>
+#include <rayos/time.h>
+#include <rayos/printf.h>
+
+struct spin {
+	u64 until;
+	/* sporadic observations (written by the thread itself) */
+	u64 samples, at_high, at_low, exhausted, replenished;
+};
+
+static int spin_fn(void *arg)
+{
+	struct spin *s = arg;
+	struct thread *me = current_thread();
+	while (clock_monotonic_ns() < s->until) {
+		if (me->policy == SCHED_SPORADIC) {
+			int p = READ_ONCE(me->rt_prio);
+			s->samples++;
+			if (p == me->ss.high)
+				s->at_high++;
+			else if (p == me->ss.low)
+				s->at_low++;
+		}
+	}
+	if (me->policy == SCHED_SPORADIC) {
+		s->exhausted = me->ss.nr_exhausted;
+		s->replenished = me->ss.nr_replenished;
+	}
+	return 0;
+}
+
+/* Create a spinner pinned to `cpu` that waits for preempt_enable(). */
+static struct thread *spinner(struct spin *s, const char *name, u32 cpu)
+{
+	return kthread_create_on(spin_fn, s, name, 1ULL << cpu);
+}
+
+KTEST(share, stride_3_to_1)
+{
+	static struct spin s[2];
+	struct thread *th[2];
+	u64 ns[2];
+	u32 last[2];
+	u32 cpu = this_cpu()->id;
+
+	s[0] = s[1] = (struct spin){ .until = clock_monotonic_ns() + NSEC_PER_SEC };
+	preempt_disable(); /* both get their tickets before either runs */
+	th[0] = spinner(&s[0], "stride3", cpu);
+	th[1] = spinner(&s[1], "stride1", cpu);
+	int e0 = th[0] ? thread_set_share(th[0], 3) : -ENOMEM;
+	int e1 = th[1] ? thread_set_share(th[1], 1) : -ENOMEM;
+	preempt_enable();
+	KT_ASSERT(th[0] && th[1]);
+	KT_EXPECT_EQ(e0, 0);
+	KT_EXPECT_EQ(e1, 0);
+	for (int i = 0; i < 2; i++)
+		thread_join_stats(th[i], &ns[i], &last[i]);
+	KT_EXPECT_EQ(last[0], cpu);
+	KT_EXPECT_EQ(last[1], cpu);
+	/* 3 +- 0.3, in integer per mille */
+	u64 r = ns[1] ? ns[0] * 1000 / ns[1] : 0;
+	kprintf("# stride 3:1 on CPU %u: %llu ms / %llu ms = %llu.%03llu\n", cpu,
+		(unsigned long long)(ns[0] / NSEC_PER_MSEC), (unsigned long long)(ns[1] / NSEC_PER_MSEC),
+		(unsigned long long)(r / 1000), (unsigned long long)(r % 1000));
+	t->checks++;
+	if (r < 2700 || r > 3300)
+		ktest_fail(t, __FILE__, __LINE__, "ratio %llu/1000, want 3000 +- 300", (unsigned long long)r);
+}
+
+KTEST(share, policy_selection)
+{
+	u32 cpu = this_cpu()->id;
+	const char *was = sched_share_policy_name(cpu);
+	KT_ASSERT(was != NULL);
+	KT_EXPECT_EQ(sched_share_set_policy(cpu, "no-such-policy"), -ENOENT);
+	KT_EXPECT_EQ(sched_share_set_policy(MAX_CPUS, "stride"), -EINVAL);
+	KT_EXPECT_EQ(sched_share_set_policy(cpu, "lottery"), 0);
+	KT_EXPECT_STR(sched_share_policy_name(cpu), "lottery");
+	KT_EXPECT_EQ(sched_share_set_policy(cpu, was), 0);
+	KT_EXPECT_EQ(thread_set_share(current_thread(), 0), -EINVAL);
+	KT_EXPECT_EQ(thread_set_share(current_thread(), SHARE_TICKETS_MAX + 1), -EINVAL);
+}
+
+static const struct sched_sporadic_param ss_param = {
+	.sched_priority = 50, .sched_ss_low_priority = 10,
+	.sched_ss_repl_period = 100 * NSEC_PER_MSEC, .sched_ss_init_budget = 20 * NSEC_PER_MSEC,
+	.sched_ss_max_repl = 4,
+};
+
+/* A sporadic server spinning forever next to a medium-priority FIFO
+ * spinner: about budget/period of the CPU at its high priority; when
+ * exhausted it drops below the medium thread, which runs then. */
+KTEST(share, sporadic_server_budget)
+{
+	static struct spin s, m;
+	struct thread *ts, *tm;
+	u64 ns_s, ns_m;
+	u32 cpu = this_cpu()->id, last;
+
+	s = (struct spin){ .until = clock_monotonic_ns() + NSEC_PER_SEC };
+	m = (struct spin){ .until = s.until + 50 * NSEC_PER_MSEC }; /* outlives the server */
+	preempt_disable();
+	ts = spinner(&s, "sporadic", cpu);
+	tm = spinner(&m, "medium", cpu);
+	int es = ts ? thread_set_sporadic(ts, &ss_param) : -ENOMEM;
+	int em = tm ? thread_set_rt(tm, SCHED_FIFO, 30) : -ENOMEM;
+	preempt_enable();
+	KT_ASSERT(ts && tm);
+	KT_EXPECT_EQ(es, 0);
+	KT_EXPECT_EQ(em, 0);
+	thread_join_stats(ts, &ns_s, &last);
+	thread_join_stats(tm, &ns_m, &last);
+	u64 pm = ns_s * 1000 / NSEC_PER_SEC; /* of the server's second */
+	kprintf("# sporadic 20 ms / 100 ms next to a FIFO spinner: server %llu ms, medium %llu ms "
+		"(%llu.%llu%%), exhausted %llu, replenished %llu, samples high %llu low %llu\n",
+		(unsigned long long)(ns_s / NSEC_PER_MSEC), (unsigned long long)(ns_m / NSEC_PER_MSEC),
+		(unsigned long long)(pm / 10), (unsigned long long)(pm % 10),
+		(unsigned long long)s.exhausted, (unsigned long long)s.replenished,
+		(unsigned long long)s.at_high, (unsigned long long)s.at_low);
+	/* budget/period = 20%: within 12..30% on a noisy host */
+	t->checks++;
+	if (pm < 120 || pm > 300)
+		ktest_fail(t, __FILE__, __LINE__, "server got %llu/1000 of the CPU, want ~200",
+			   (unsigned long long)pm);
+	KT_EXPECT(s.exhausted >= 5 && s.exhausted <= 12);
+	KT_EXPECT(s.replenished >= 4);
+	KT_EXPECT(s.at_high > 0);
+	KT_EXPECT_EQ(s.at_low, 0); /* exhausted, it never ran above the medium thread */
+	KT_EXPECT(ns_m > 600 * NSEC_PER_MSEC); /* the medium thread ran then */
+}
+
+/* Alone on its CPU a server is still held to its budget (the one-shot
+ * timer is armed for it): it runs on at its low priority once exhausted. */
+KTEST(share, sporadic_server_alone)
+{
+	static struct spin s;
+	u64 ns;
+	u32 cpu = this_cpu()->id, last;
+
+	s = (struct spin){ .until = clock_monotonic_ns() + 350 * NSEC_PER_MSEC };
+	preempt_disable();
+	struct thread *ts = spinner(&s, "sporadic", cpu);
+	int es = ts ? thread_set_sporadic(ts, &ss_param) : -ENOMEM;
+	preempt_enable();
+	KT_ASSERT(ts);
+	KT_EXPECT_EQ(es, 0);
+	thread_join_stats(ts, &ns, &last);
+	KT_EXPECT(s.exhausted >= 2);
+	KT_EXPECT(s.at_low > 0);
+	KT_EXPECT(s.at_high > 0);
+}
+
+KTEST(share, sporadic_validation)
+{
+	struct sched_sporadic_param p = ss_param;
+	int policy = current_thread()->policy;
+	p.sched_ss_init_budget = p.sched_ss_repl_period + 1;
+	KT_EXPECT_EQ(thread_set_sporadic(current_thread(), &p), -EINVAL);
+	p = ss_param;
+	p.sched_ss_low_priority = p.sched_priority;
+	KT_EXPECT_EQ(thread_set_sporadic(current_thread(), &p), -EINVAL);
+	p = ss_param;
+	p.sched_ss_max_repl = SS_MAX_REPL + 1;
+	KT_EXPECT_EQ(thread_set_sporadic(current_thread(), &p), -EINVAL);
+	KT_EXPECT_EQ(current_thread()->policy, policy); /* unchanged */
+}
