@@ -837,8 +837,41 @@ static struct metric_family fam_migr = { .name = "rayos_migrations_total",
 static struct metric_family fam_threads = { .name = "rayos_threads",
 	.help = "Threads by state.", .type = METRIC_GAUGE };
 
+/* real-time issue: sporadic servers and the share class, per CPU */
+enum { RT_SS_EXHAUSTED, RT_SS_REPLENISHED, SHARE_PICKS, SHARE_TICKETS, RT_NR };
+static struct metric m_rtshare[MAX_CPUS][RT_NR];
+static s64 read_rtshare(const struct metric *m)
+{
+	uintptr_t v = (uintptr_t)m->ctx;
+	struct rq *rq = &runqueues[v >> 4];
+	switch (v & 15) {
+	case RT_SS_EXHAUSTED: return (s64)READ_ONCE(rq->rt.ss_exhausted);
+	case RT_SS_REPLENISHED: return (s64)READ_ONCE(rq->rt.ss_replenished);
+	case SHARE_PICKS: return (s64)READ_ONCE(rq->share.nr_picks);
+	default: return (s64)READ_ONCE(rq->share.tickets);
+	}
+}
+static struct metric_family fam_rtshare[RT_NR] = {
+	{ .name = "rayos_sched_sporadic_exhaustions_total",
+	  .help = "Sporadic servers that used up their budget and dropped to their low priority.",
+	  .type = METRIC_COUNTER },
+	{ .name = "rayos_sched_sporadic_replenishments_total",
+	  .help = "Sporadic-server replenishments carried out.", .type = METRIC_COUNTER },
+	{ .name = "rayos_sched_share_picks_total",
+	  .help = "Share-class threads picked to run (stride or lottery decisions).", .type = METRIC_COUNTER },
+	{ .name = "rayos_sched_share_tickets",
+	  .help = "Effective tickets of the share threads queued per CPU.", .type = METRIC_GAUGE },
+};
+
 static void register_cpu_metrics(u32 cpu)
 {
+	for (int i = 0; i < RT_NR; i++) {
+		struct metric *x = &m_rtshare[cpu][i];
+		x->read = read_rtshare;
+		x->ctx = (void *)(uintptr_t)((cpu << 4) | (u32)i);
+		snprintf(x->labels, sizeof(x->labels), "cpu=\"%u\"", cpu);
+		metric_register(&fam_rtshare[i], x);
+	}
 	for (int m = 0; m < M_MODES; m++) {
 		struct metric *x = &m_cpu_secs[cpu][m];
 		x->read = read_cpu_secs;

@@ -30,3 +30,21 @@ def test_share_policy_and_tickets(shell):
     shell.cmd("nice %s 0" % tid)
     shell.cmd("share policy 0 stride")
     assert " fair " in re.search(r"^\s*%s kmain .*$" % tid, shell.cmd("ps"), re.M).group(0)
+
+
+def test_share_and_sporadic_metrics_move(shell):
+    def total(name):
+        out = shell.cmd("metrics " + name, timeout=30)
+        vals = [float(v) for v in re.findall(r'^%s\{cpu="\d+"\} (\S+)$' % name, out, re.M)]
+        assert vals, out
+        return sum(vals)
+    ex0 = total("rayos_sched_sporadic_exhaustions_total")
+    re0 = total("rayos_sched_sporadic_replenishments_total")
+    pk0 = total("rayos_sched_share_picks_total")
+    out = shell.cmd("ktest share", timeout=120)
+    assert "not ok" not in out and re.search(r"^ok \d+ share", out, re.M), out
+    # the suite's servers exhausted ~10 + ~3 times and its stride pair
+    # was picked at every quantum of one second
+    assert total("rayos_sched_sporadic_exhaustions_total") - ex0 >= 10
+    assert total("rayos_sched_sporadic_replenishments_total") - re0 >= 10
+    assert total("rayos_sched_share_picks_total") - pk0 >= 500
