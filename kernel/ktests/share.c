@@ -12,13 +12,21 @@ struct spin {
 	u64 until;
 	/* sporadic observations (written by the thread itself) */
 	u64 samples, at_high, at_low, exhausted, replenished;
+	/* share observations */
+	u64 acct_min, acct_max;
 };
 
 static int spin_fn(void *arg)
 {
 	struct spin *s = arg;
 	struct thread *me = current_thread();
+	s->acct_min = ~0ULL;
 	while (clock_monotonic_ns() < s->until) {
+		if (me->policy == SCHED_STRIDE) {
+			u64 a = READ_ONCE(me->share.acct);
+			s->acct_min = MIN(s->acct_min, a);
+			s->acct_max = MAX(s->acct_max, a);
+		}
 		if (me->policy == SCHED_SPORADIC) {
 			int p = READ_ONCE(me->rt_prio);
 			s->samples++;
@@ -41,36 +49,55 @@ static struct thread *spinner(struct spin *s, const char *name, u32 cpu)
 	return kthread_create_on(spin_fn, s, name, 1ULL << cpu);
 }
 
-KTEST(share, stride_3_to_1)
+/* Two spinners with 3:1 tickets for one second on this CPU; returns the
+ * ratio of their CPU times in per mille (0 if they could not be made). */
+static u64 stride_pair(struct ktest_ctx *t)
 {
+	u32 cpu;
 	static struct spin s[2];
 	struct thread *th[2];
 	u64 ns[2];
 	u32 last[2];
-	u32 cpu = this_cpu()->id;
 
 	s[0] = s[1] = (struct spin){ .until = clock_monotonic_ns() + NSEC_PER_SEC };
 	preempt_disable(); /* both get their tickets before either runs */
+	cpu = this_cpu()->id; /* pinned here: they wait for preempt_enable() */
 	th[0] = spinner(&s[0], "stride3", cpu);
 	th[1] = spinner(&s[1], "stride1", cpu);
 	int e0 = th[0] ? thread_set_share(th[0], 3) : -ENOMEM;
 	int e1 = th[1] ? thread_set_share(th[1], 1) : -ENOMEM;
 	preempt_enable();
-	KT_ASSERT(th[0] && th[1]);
+	if (!th[0] || !th[1])
+		return 0;
 	KT_EXPECT_EQ(e0, 0);
 	KT_EXPECT_EQ(e1, 0);
 	for (int i = 0; i < 2; i++)
 		thread_join_stats(th[i], &ns[i], &last[i]);
 	KT_EXPECT_EQ(last[0], cpu);
 	KT_EXPECT_EQ(last[1], cpu);
-	/* 3 +- 0.3, in integer per mille */
 	u64 r = ns[1] ? ns[0] * 1000 / ns[1] : 0;
 	kprintf("# stride 3:1 on CPU %u: %llu ms / %llu ms = %llu.%03llu\n", cpu,
 		(unsigned long long)(ns[0] / NSEC_PER_MSEC), (unsigned long long)(ns[1] / NSEC_PER_MSEC),
 		(unsigned long long)(r / 1000), (unsigned long long)(r % 1000));
+	return r;
+}
+
+/* 3 +- 0.3. Stride charges the time actually used, so a host stall
+ * charged to one spinner is paid back by it later, except near the end
+ * of the second: a stall of 50 ms there moves the ratio to 2.5. Up to
+ * three runs; a broken share (1:1, reversed) fails all three. */
+KTEST(share, stride_3_to_1)
+{
+	u64 r = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		r = stride_pair(t);
+		if (r >= 2700 && r <= 3300)
+			break;
+	}
 	t->checks++;
 	if (r < 2700 || r > 3300)
-		ktest_fail(t, __FILE__, __LINE__, "ratio %llu/1000, want 3000 +- 300", (unsigned long long)r);
+		ktest_fail(t, __FILE__, __LINE__, "ratio %llu/1000 three times, want 3000 +- 300",
+			   (unsigned long long)r);
 }
 
 KTEST(share, policy_selection)
@@ -101,11 +128,12 @@ KTEST(share, sporadic_server_budget)
 	static struct spin s, m;
 	struct thread *ts, *tm;
 	u64 ns_s, ns_m;
-	u32 cpu = this_cpu()->id, last;
+	u32 cpu, last;
 
 	s = (struct spin){ .until = clock_monotonic_ns() + NSEC_PER_SEC };
 	m = (struct spin){ .until = s.until + 50 * NSEC_PER_MSEC }; /* outlives the server */
 	preempt_disable();
+	cpu = this_cpu()->id; /* pinned here: they wait for preempt_enable() */
 	ts = spinner(&s, "sporadic", cpu);
 	tm = spinner(&m, "medium", cpu);
 	int es = ts ? thread_set_sporadic(ts, &ss_param) : -ENOMEM;
@@ -144,10 +172,11 @@ KTEST(share, sporadic_server_alone)
 {
 	static struct spin s;
 	u64 ns;
-	u32 cpu = this_cpu()->id, last;
+	u32 cpu, last;
 
 	s = (struct spin){ .until = clock_monotonic_ns() + 350 * NSEC_PER_MSEC };
 	preempt_disable();
+	cpu = this_cpu()->id;
 	struct thread *ts = spinner(&s, "sporadic", cpu);
 	int es = ts ? thread_set_sporadic(ts, &ss_param) : -ENOMEM;
 	preempt_enable();
@@ -192,16 +221,18 @@ static int exit_fn(void *arg)
 
 /* A blocked thread lends its 2 tickets to one of two 1:1 spinners, which
  * then gets 3/4 of the CPU; the loan is returned exactly. */
-KTEST(share, ticket_transfer)
+static u64 transfer_run(struct ktest_ctx *t)
 {
+	u32 cpu;
 	static struct spin s[2];
 	struct thread *th[2], *a;
 	u64 ns[2];
-	u32 cpu = this_cpu()->id, last;
+	u32 last;
 
 	lender_release = false;
 	s[0] = s[1] = (struct spin){ .until = clock_monotonic_ns() + 600 * NSEC_PER_MSEC };
 	preempt_disable();
+	cpu = this_cpu()->id;
 	a = kthread_create_on(lender_fn, NULL, "lender", 1ULL << cpu);
 	th[0] = spinner(&s[0], "receiver", cpu);
 	th[1] = spinner(&s[1], "other", cpu);
@@ -214,7 +245,9 @@ KTEST(share, ticket_transfer)
 	int cycle = !e ? thread_share_transfer(th[0], a) : 0;
 	u64 eff = th[0] ? share_effective_tickets(th[0]) : 0;
 	preempt_enable();
-	KT_ASSERT(a && th[0] && th[1]);
+	KT_EXPECT(a && th[0] && th[1]);
+	if (!a || !th[0] || !th[1])
+		return 0;
 	KT_EXPECT_EQ(e, 0);
 	KT_EXPECT_EQ(busy, -EBUSY);
 	KT_EXPECT_EQ(cycle, -EDEADLK);
@@ -231,20 +264,35 @@ KTEST(share, ticket_transfer)
 	lender_release = true;
 	thread_join(a, NULL);
 	u64 r = ns[1] ? ns[0] * 1000 / ns[1] : 0;
-	kprintf("# transfer: receiver %llu ms, other %llu ms, ratio %llu.%03llu (want 3)\n",
+	kprintf("# transfer: receiver %llu ms, other %llu ms, ratio %llu.%03llu (want 3); "
+		"receiver's tickets %llu..%llu\n",
 		(unsigned long long)(ns[0] / NSEC_PER_MSEC), (unsigned long long)(ns[1] / NSEC_PER_MSEC),
-		(unsigned long long)(r / 1000), (unsigned long long)(r % 1000));
+		(unsigned long long)(r / 1000), (unsigned long long)(r % 1000),
+		(unsigned long long)s[0].acct_min, (unsigned long long)s[0].acct_max);
+	return r;
+}
+
+/* Up to three runs, as for stride_3_to_1 (host stalls near the end). */
+KTEST(share, ticket_transfer)
+{
+	u64 r = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		r = transfer_run(t);
+		if (r >= 2550 && r <= 3450)
+			break;
+	}
 	t->checks++;
 	if (r < 2550 || r > 3450)
-		ktest_fail(t, __FILE__, __LINE__, "ratio %llu/1000, want 3000 +- 450", (unsigned long long)r);
+		ktest_fail(t, __FILE__, __LINE__, "ratio %llu/1000 three times, want 3000 +- 450",
+			   (unsigned long long)r);
 }
 
 /* A receiver that exits and is freed gives the loan back. */
 KTEST(share, transfer_undone_when_freed)
 {
-	u32 cpu = this_cpu()->id;
 	lender_release = false;
 	preempt_disable();
+	u32 cpu = this_cpu()->id;
 	struct thread *d = kthread_create_on(lender_fn, NULL, "lender", 1ULL << cpu);
 	struct thread *e = kthread_create_on(exit_fn, NULL, "receiver", 1ULL << cpu);
 	int err = d && e ? thread_set_share(d, 5) ?: thread_set_share(e, 1) ?: thread_share_transfer(d, e)

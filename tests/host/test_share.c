@@ -395,6 +395,25 @@ static void test_transfer(void **state)
 	assert_int_equal(f->sim_exec, 0); /* share runs above fair */
 }
 
+/* The lender is not blocked for good: it wakes every millisecond for a
+ * moment (as a thread polling for the resource would). Its loan still
+ * holds: it runs with one ticket's stride and counts 0 tickets. */
+static void test_transfer_from_a_polling_lender(void **state)
+{
+	(void)state;
+	sim_reset(1);
+	struct sim_thread *a = share("A", 2), *b = share("B", 1), *c = share("C", 1);
+	sim_bursts(a, 10 * US, 1 * MS);
+	assert_int_equal(sched_share_transfer(&a->t, &b->t), 0);
+	sim_start(a, 0, 0);
+	sim_start(b, 0, 0);
+	sim_start(c, 0, 0);
+	sim_run_until(3 * SEC);
+	double rb = (double)b->sim_exec, rc = (double)c->sim_exec;
+	print_message("  polling lender: B/C = %.3f, lender %.2f%%\n", rb / rc, 100.0 * a->sim_exec / SIM.now);
+	expect_within(rb / rc, 3.0, 0.02, "B/C with a polling lender");
+}
+
 /* A transfer to a thread on another run queue (every run queue locked by
  * the kernel wrapper): the receiver's run queue accounts the tickets. */
 static void test_transfer_across_cpus(void **state)
@@ -503,6 +522,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_lottery, teardown),
 		cmocka_unit_test_teardown(test_lottery_compensation, teardown),
 		cmocka_unit_test_teardown(test_transfer, teardown),
+		cmocka_unit_test_teardown(test_transfer_from_a_polling_lender, teardown),
 		cmocka_unit_test_teardown(test_transfer_across_cpus, teardown),
 		cmocka_unit_test_teardown(test_class_order, teardown),
 		cmocka_unit_test_teardown(test_migration, teardown),
