@@ -21,8 +21,8 @@
  * rq->clock as "now", so the caller updates rq->clock first.
  *
  * Thread set-up: a new struct thread starts zeroed (class NULL) and gets
- * its class from sched_set_fair() or sched_set_rt() before its first
- * rq_enqueue(). Implementation: kernel/sched/core_rq.c (registry, run-queue
+ * its class from sched_set_fair(), sched_set_rt(), sched_set_share() or
+ * sched_set_sporadic() before its first rq_enqueue(). Implementation: kernel/sched/core_rq.c (registry, run-queue
  * operations), fair.c (CFS), rt.c (SCHED_FIFO/SCHED_RR, sporadic servers),
  * stride.c (proportional share), idle.c. */
 #ifndef RAYOS_SCHED_H

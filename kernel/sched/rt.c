@@ -59,8 +59,9 @@
  *     overrun (the timer fired late) but replenishes the whole time
  *     consumed, so pending amounts can add up to more than the budget.
  *     Here the capacity goes negative instead, so capacity + pending
- *     amounts + unscheduled time stays exactly the budget: an overrun is
- *     as long as the timer's lateness and never accumulates.
+ *     amounts + unscheduled time stays exactly the budget: in a window of
+ *     one period a server gets at most its budget plus one timer lateness,
+ *     and overruns never accumulate.
  * The sum capacity + pending amounts + chunk equals the budget at all times
  * (capped replenishments never lose anything because of that).
  * A replenishment of 0 (blocked without running) is not scheduled.

@@ -12,6 +12,10 @@
  *   - the stride policy runs the thread with the minimum pass (ties in
  *     queueing order) for one quantum (rq->share.quantum, default
  *     SHARE_QUANTUM_NS), enforced through slice_left and the one-shot timer;
+ *     a thread that wakes with a pass below the running thread's preempts
+ *     it (the running one is charged up to then; with fractional charging
+ *     this keeps the shares of threads that block often, which would
+ *     otherwise lose the rest of every quantum they wait through);
  *   - the run queue has global tickets (sum over its queued threads) and a
  *     global pass, which advances by global stride (SHARE_STRIDE1 / global
  *     tickets) per quantum of CPU time the class uses;
@@ -421,13 +425,16 @@ static struct thread *lottery_pick(struct rq *rq)
 }
 
 /* Compensation tickets: used a fraction f < 1 of its quantum, it draws
- * with tickets / f next time. */
+ * with tickets / f next time (1/f at most LOTTERY_COMP_MAX). */
+#define LOTTERY_COMP_MAX 1024
 static void lottery_left(struct rq *rq, struct thread *t)
 {
 	struct share_entity *se = &t->share;
 	u64 q = rq->share.quantum, base = se->acct ? se->acct : 1;
 
-	if (se->quantum_used && se->quantum_used < q)
+	if (se->quantum_used && se->quantum_used < q / LOTTERY_COMP_MAX)
+		se->lottery = base * LOTTERY_COMP_MAX; /* keeps the sum far from overflow */
+	else if (se->quantum_used && se->quantum_used < q)
 		se->lottery = base * (q / se->quantum_used) +
 			      base * (q % se->quantum_used) / se->quantum_used;
 	else
