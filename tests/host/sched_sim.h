@@ -86,6 +86,7 @@ static struct {
 	struct sim_seg *seg;
 	size_t nseg, seg_cap;
 	u64 events;
+	u64 slice_late;        /* the one-shot slice timer fires this late */
 	void (*hook)(void);    /* extra per-event check of a test */
 } SIM;
 
@@ -449,7 +450,7 @@ static void sim_rearm(void)
 		u64 left, ev;
 		c->rq.clock = SIM.now;
 		left = rq_slice_left(&c->rq);
-		c->slice_at = left ? SIM.now + left : NEVER;
+		c->slice_at = left ? SIM.now + left + SIM.slice_late : NEVER;
 		ev = rq_next_event(&c->rq);
 		c->class_at = ev ? ev : NEVER;
 	}

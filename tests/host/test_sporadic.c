@@ -358,6 +358,32 @@ static void test_policy_changes(void **state)
 	assert_int_equal(sim_exec_in(a, 50, 9 * MS, SEC), 99 * 2 * MS + MS);
 }
 
+/* The budget timer fires late (an overrun on every exhaustion): the
+ * capacity goes negative and is paid back, nothing accumulates (plain
+ * POSIX clamps it at 0 and replenishes the whole time used, so a server
+ * that overruns gains budget+overrun in every later period as well as
+ * amplified pending amounts). Per window of a period: budget + lateness. */
+static void test_overrun_does_not_accumulate(void **state)
+{
+	(void)state;
+	sim_reset(1);
+	SIM.slice_late = 300 * US;
+	struct sim_thread *s = server("S", 50, 10, 2 * MS, 10 * MS, 4);
+	struct sim_thread *h = fifo("H", 60), *m = fifo("M", 30);
+	sim_bursts(h, 1 * MS + 7, 6 * MS + 3); /* preempts the server now and then */
+	sim_start(s, 0, 0);
+	sim_start(h, 0, 4 * MS);
+	sim_start(m, 0, 0);
+	sim_run_until(2 * SEC);
+	u64 w = sim_max_in_window(s, 50, 10 * MS, NULL);
+	print_message("  overrun 300 us: most at high priority in a 10 ms window %llu us\n",
+		      (unsigned long long)(w / US));
+	assert_true(w <= 2 * MS + 300 * US);
+	/* over the whole run no more than budget + lateness per period */
+	assert_true(sim_exec_in(s, 50, 0, SIM.now) <= 200 * (2 * MS + 300 * US));
+	assert_true(s->t.ss.nr_exhausted > 100);
+}
+
 /* A queued server moved to another run queue (as load balancing does)
  * takes its replenishments along; the class timer follows it. */
 static void test_migration(void **state)
@@ -396,6 +422,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_max_repl_limit, teardown),
 		cmocka_unit_test_teardown(test_sleeper_gets_budget_back, teardown),
 		cmocka_unit_test_teardown(test_policy_changes, teardown),
+		cmocka_unit_test_teardown(test_overrun_does_not_accumulate, teardown),
 		cmocka_unit_test_teardown(test_migration, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
