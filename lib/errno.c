@@ -19,6 +19,7 @@ const char *errno_text(int err)
 	case EINVAL: return "invalid argument";
 	case ENOSPC: return "no space left";
 	case ERANGE: return "out of range";
+	case EDEADLK: return "resource deadlock avoided";
 	case ENOSYS: return "not implemented";
 	case ENODATA: return "no data";
 	case EOVERFLOW: return "value too large";

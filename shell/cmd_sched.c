@@ -20,9 +20,23 @@ static u64 cpu_ns_snapshot(struct thread *t)
 	return ns;
 }
 
+/* Scheduling parameters: rt priority, nice, share policy (of the thread's
+ * CPU) and effective tickets ("->ID" while lending them to thread ID), or
+ * a sporadic server's high/low priorities ("lo" while at the low one). */
 static void prio_text(struct thread *t, char *buf, size_t n)
 {
-	if (t->policy == SCHED_FIFO || t->policy == SCHED_RR)
+	if (t->policy == SCHED_STRIDE) {
+		const char *pol = sched_share_policy_name(t->cpu);
+		struct thread *to = READ_ONCE(t->share.lent_to);
+		if (to)
+			snprintf(buf, n, "%s ->%u", pol ? pol : "?", to->tid);
+		else
+			snprintf(buf, n, "%s %llu", pol ? pol : "?",
+				 (unsigned long long)share_effective_tickets(t));
+	} else if (t->policy == SCHED_SPORADIC) {
+		snprintf(buf, n, "ss %d/%d%s", t->ss.high, t->ss.low,
+			 READ_ONCE(t->rt_prio) == t->ss.high ? "" : " lo");
+	} else if (t->policy == SCHED_FIFO || t->policy == SCHED_RR)
 		snprintf(buf, n, "rt %d", t->rt_prio);
 	else if (t->policy == SCHED_IDLE)
 		snprintf(buf, n, "-");
@@ -33,10 +47,10 @@ static void prio_text(struct thread *t, char *buf, size_t n)
 static void ps_line(struct thread *t, void *ctx)
 {
 	(void)ctx;
-	char prio[16];
+	char prio[24];
 	prio_text(t, prio, sizeof(prio));
 	u64 ns = cpu_ns_snapshot(t);
-	shell_printf("%5u %-15s %-9s %-5s %-8s %3u %16llx %7llu.%03llu\n", t->tid, t->name,
+	shell_printf("%5u %-15s %-9s %-5s %-15s %3u %16llx %7llu.%03llu\n", t->tid, t->name,
 		     thread_state_name(t->state), t->class ? t->class->name : "?", prio, t->cpu,
 		     (unsigned long long)t->affinity, (unsigned long long)(ns / NSEC_PER_SEC),
 		     (unsigned long long)(ns % NSEC_PER_SEC / NSEC_PER_MSEC));
@@ -47,12 +61,14 @@ static int cmd_ps(int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return -EINVAL;
-	shell_printf("%5s %-15s %-9s %-5s %-8s %3s %16s %11s\n", "TID", "NAME", "STATE", "CLASS",
+	shell_printf("%5s %-15s %-9s %-5s %-15s %3s %16s %11s\n", "TID", "NAME", "STATE", "CLASS",
 		     "PRIO", "CPU", "AFFINITY", "CPU TIME s");
 	thread_for_each(ps_line, NULL);
 	return 0;
 }
-SHELL_CMD(ps, "ps", "ps", "list threads: id, name, state, class, priority or nice, CPU, affinity, CPU time", cmd_ps);
+SHELL_CMD(ps, "ps", "ps",
+	  "list threads: id, name, state, class, priority, nice, share policy and tickets or sporadic priorities, CPU, affinity, CPU time",
+	  cmd_ps);
 
 /* ---- top ---- */
 
@@ -102,9 +118,9 @@ static void top_line(struct thread *t, void *ctx)
 			after = p->b->ns[i];
 	u64 d = after > before ? after - before : 0;
 	u64 pm = p->interval ? d * 1000 / p->interval : 0; /* per mille of one CPU */
-	char prio[16];
+	char prio[24];
 	prio_text(t, prio, sizeof(prio));
-	shell_printf("%5u %-15s %-9s %-8s %3u %4llu.%llu%%\n", t->tid, t->name, thread_state_name(t->state),
+	shell_printf("%5u %-15s %-9s %-15s %3u %4llu.%llu%%\n", t->tid, t->name, thread_state_name(t->state),
 		     prio, t->cpu, (unsigned long long)(pm / 10), (unsigned long long)(pm % 10));
 }
 
@@ -145,7 +161,7 @@ static int cmd_top(int argc, char **argv)
 			shell_printf("cpu %u: %3llu.%llu%% busy, %u runnable\n", c, (unsigned long long)(pm / 10),
 				     (unsigned long long)(pm % 10), cpu_rq(c)->nr_running);
 		}
-		shell_printf("%5s %-15s %-9s %-8s %3s %6s\n", "TID", "NAME", "STATE", "PRIO", "CPU", "CPU%");
+		shell_printf("%5s %-15s %-9s %-15s %3s %6s\n", "TID", "NAME", "STATE", "PRIO", "CPU", "CPU%");
 		struct top_print p = { &a, &b, t1 - t0 };
 		thread_for_each(top_line, &p);
 		a = b;
@@ -208,6 +224,79 @@ static int cmd_spin(int argc, char **argv)
 }
 SHELL_CMD(spin, "spin", "spin THREADS SECONDS",
 	  "start THREADS CPU-bound kernel threads for SECONDS and wait for them (a load generator)", cmd_spin);
+
+/* ---- share: the share class's policy per CPU and tickets ---- */
+
+static int parse_tid(const char *s, u32 *tid);
+
+static void share_line(struct thread *t, void *ctx)
+{
+	(void)ctx;
+	if (t->policy != SCHED_STRIDE)
+		return;
+	struct thread *to = READ_ONCE(t->share.lent_to);
+	char lend[16] = "-";
+	if (to)
+		snprintf(lend, sizeof(lend), "%u", to->tid);
+	shell_printf("%5u %-15s %3u %8u %8llu %8llu %6s\n", t->tid, t->name, t->cpu, t->share.tickets,
+		     (unsigned long long)READ_ONCE(t->share.recv),
+		     (unsigned long long)share_effective_tickets(t), lend);
+}
+
+static int set_share_fn(struct thread *t, void *ctx)
+{
+	if (t->policy == SCHED_IDLE)
+		return -EPERM;
+	return thread_set_share(t, (u32)(uintptr_t)ctx);
+}
+
+static int cmd_share(int argc, char **argv)
+{
+	if (argc == 1) {
+		shell_printf("%3s %-8s %10s %7s %8s\n", "CPU", "POLICY", "QUANTUM us", "QUEUED", "TICKETS");
+		for (u32 c = 0; c < MAX_CPUS; c++) {
+			if (!cpus[c].online)
+				continue;
+			struct rq *rq = cpu_rq(c);
+			const char *pol = sched_share_policy_name(c);
+			shell_printf("%3u %-8s %10llu %7u %8llu\n", c, pol ? pol : "?",
+				     (unsigned long long)(READ_ONCE(rq->share.quantum) / NSEC_PER_USEC),
+				     READ_ONCE(rq->share.nr), (unsigned long long)READ_ONCE(rq->share.tickets));
+		}
+		shell_printf("%5s %-15s %3s %8s %8s %8s %6s\n", "TID", "NAME", "CPU", "TICKETS", "RECEIVED",
+			     "EFFECT", "LENDS");
+		thread_for_each(share_line, NULL);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "policy")) {
+		u64 cpu;
+		if (parse_u64(argv[2], &cpu) || cpu >= MAX_CPUS)
+			return -EINVAL;
+		int r = sched_share_set_policy((u32)cpu, argv[3]);
+		if (r == -ENOENT)
+			shell_printf("share: no policy '%s' (stride, lottery)\n", argv[3]);
+		else if (r == -EINVAL)
+			shell_printf("share: CPU %llu is not online\n", (unsigned long long)cpu);
+		return r == -EINVAL ? -ENOENT : r;
+	}
+	if (argc == 4 && !strcmp(argv[1], "set")) {
+		u32 tid;
+		u64 tickets;
+		if (parse_tid(argv[2], &tid) || parse_u64(argv[3], &tickets) || !tickets ||
+		    tickets > SHARE_TICKETS_MAX)
+			return -EINVAL;
+		int r = thread_with(tid, set_share_fn, (void *)(uintptr_t)tickets);
+		if (r == -ENOENT)
+			shell_printf("share: no thread %u\n", tid);
+		else if (r == -EPERM)
+			shell_printf("share: thread %u keeps its class\n", tid);
+		return r;
+	}
+	return -EINVAL;
+}
+SHELL_CMD(share, "share", "share [policy CPU stride|lottery | set ID TICKETS]",
+	  "proportional share: policy per CPU and threads' tickets; select a CPU's policy; give thread ID tickets",
+	  cmd_share);
 
 /* ---- kill, nice, taskset ---- */
 

@@ -3,7 +3,8 @@
  * The core owns per-CPU run queues, their locks, accounting and the context
  * switch. Policies are scheduling classes (struct sched_class), walked in
  * priority order exactly like Linux's sched_class list:
- *     deadline (real-time issue) > rt (SCHED_FIFO/SCHED_RR) > fair > idle.
+ *     deadline (real-time issue) > rt (SCHED_FIFO/SCHED_RR/SCHED_SPORADIC)
+ *     > share (SCHED_STRIDE: stride or lottery) > fair > idle.
  * The first class whose pick_next returns a thread wins. A class keeps its
  * queue inside struct rq (rq->rt, rq->fair, ...) and its per-thread state in
  * struct thread (t->rt, t->fair, ...).
@@ -20,9 +21,10 @@
  * rq->clock as "now", so the caller updates rq->clock first.
  *
  * Thread set-up: a new struct thread starts zeroed (class NULL) and gets
- * its class from sched_set_fair() or sched_set_rt() before its first
- * rq_enqueue(). Implementation: kernel/sched/core_rq.c (registry, run-queue
- * operations), fair.c (CFS), rt.c (SCHED_FIFO/SCHED_RR), idle.c. */
+ * its class from sched_set_fair(), sched_set_rt(), sched_set_share() or
+ * sched_set_sporadic() before its first rq_enqueue(). Implementation: kernel/sched/core_rq.c (registry, run-queue
+ * operations), fair.c (CFS), rt.c (SCHED_FIFO/SCHED_RR, sporadic servers),
+ * stride.c (proportional share), idle.c. */
 #ifndef RAYOS_SCHED_H
 #define RAYOS_SCHED_H
 #include <rayos/types.h>
@@ -39,6 +41,10 @@
 #define SCHED_BATCH  3
 #define SCHED_IDLE   5
 #define SCHED_DEADLINE 6
+/* Kernel-internal policies: not Linux numbers, never accepted from user
+ * space (the syscall layer must refuse them). */
+#define SCHED_STRIDE   16      /* share class: stride/lottery (stride.c) */
+#define SCHED_SPORADIC 17      /* rt class: POSIX sporadic server (rt.c) */
 
 #define RT_PRIO_MAX 99         /* rt priorities 1..99, higher runs first */
 #define RR_QUANTUM_NS (100ULL * 1000 * 1000) /* Linux's sched_rr_timeslice_ms */
@@ -48,6 +54,7 @@
 /* Class ranks (lower runs first), with room for the deadline class. */
 #define SCHED_RANK_DEADLINE 10
 #define SCHED_RANK_RT       20
+#define SCHED_RANK_SHARE    25
 #define SCHED_RANK_FAIR     30
 #define SCHED_RANK_IDLE     40
 
@@ -57,6 +64,17 @@
 #define SCHED_FAIR_WAKEUP_GRAN_NS (1ULL * 1000 * 1000) /* wake-up preemption margin */
 /* Most virtual time a waking sleeper is placed before min_vruntime. */
 #define SCHED_FAIR_SLEEPER_BONUS_NS (SCHED_FAIR_LATENCY_NS / 2)
+
+/* Share class (kernel/sched/stride.c). Pass advances by stride per quantum
+ * of CPU time; stride = SHARE_STRIDE1 / tickets. */
+#define SHARE_TICKETS_MAX  (1U << 20)
+#define SHARE_STRIDE1      (1ULL << 32)
+#define SHARE_QUANTUM_NS   (1ULL * 1000 * 1000)   /* default quantum */
+#define SHARE_QUANTUM_MAX_NS (1ULL * 1000 * 1000 * 1000)
+#define SHARE_POLICY_NAME_MAX 16
+
+/* Sporadic servers (kernel/sched/rt.c): most pending replenishments. */
+#define SS_MAX_REPL 16
 
 typedef u64 cpumask_t; /* bit n = CPU n; MAX_CPUS <= 64 */
 #define CPUMASK_ALL (~0ULL)
@@ -94,6 +112,61 @@ struct rt_entity {
 	struct list_head node; /* in rq->rt.queue[prio] while queued */
 	int prio;          /* level it is queued at (t->rt_prio at enqueue) */
 	bool queued;
+};
+
+/* POSIX sched_param's sporadic-server members (times in ns). */
+struct sched_sporadic_param {
+	int sched_priority;        /* high priority, 2..RT_PRIO_MAX */
+	int sched_ss_low_priority; /* 1..sched_priority-1 */
+	u64 sched_ss_repl_period;  /* ns, > 0 */
+	u64 sched_ss_init_budget;  /* ns, 1..repl_period */
+	int sched_ss_max_repl;     /* 1..SS_MAX_REPL */
+};
+
+/* Per-thread sporadic-server state (rt.c), valid while policy is
+ * SCHED_SPORADIC. Times are absolute rq-clock ns. */
+struct ss_repl {
+	u64 at, amount;
+};
+struct ss_entity {
+	/* parameters */
+	u64 period, budget;
+	int high, low;
+	u32 max_repl;
+	/* state */
+	s64 capacity;          /* available execution capacity; < 0 after an
+				* overrun (carried, not forgotten) */
+	u64 chunk;             /* CPU time used at high priority since the last
+				* replenishment was scheduled */
+	u64 seg_start;         /* start of the last contiguous run at high priority */
+	u64 last_stop;         /* rq clock when it last stopped running */
+	bool seg_valid;        /* seg_start/last_stop belong to the open chunk */
+	bool linked;           /* on rq->rt.ss_queued */
+	u32 head, nr;          /* pending replenishments: repl[head..head+nr) mod SS_MAX_REPL */
+	struct ss_repl repl[SS_MAX_REPL];
+	struct list_head node; /* in rq->rt.ss_queued while queued */
+	/* statistics */
+	u64 nr_exhausted, nr_replenished, nr_scheduled;
+	struct ss_repl last;   /* the last replenishment scheduled */
+};
+
+/* Per-thread state of the share class (kernel/sched/stride.c). pass is
+ * compared wrap-safely and is meaningful relative to the global pass of
+ * the run queue it is queued on; remain keeps its position while it is
+ * not queued. */
+struct share_entity {
+	u32 tickets;           /* its own tickets, 1..SHARE_TICKETS_MAX */
+	u64 recv;              /* tickets lent to it (sched_share_transfer) */
+	struct thread *lent_to; /* whom it lends all it has, or NULL */
+	u64 lent;              /* tickets credited down the lending chain */
+	u64 acct;              /* effective tickets counted in its rq's total */
+	u64 stride;            /* SHARE_STRIDE1 / effective tickets (>= 1) */
+	u64 pass;
+	s64 remain;            /* pass - global pass when it left (paper's remain) */
+	u64 quantum_used;      /* ns of the current quantum used */
+	u64 lottery;           /* lottery compensation tickets for the next draw (0 = none) */
+	struct rb_node node;   /* in rq->share.tree while queued and not running */
+	bool queued, placed;
 };
 
 struct sched_class {
@@ -145,6 +218,20 @@ struct rt_rq {
 						  * the running thread stays in it */
 	u64 bitmap[2];          /* bit p set when queue[p] is not empty */
 	u32 nr;
+	struct list_head ss_queued; /* queued SCHED_SPORADIC threads */
+	u64 ss_exhausted, ss_replenished; /* counters (this run queue) */
+};
+
+struct share_policy;
+struct share_rq {
+	struct rb_root_cached tree; /* queued threads except curr, by pass */
+	struct thread *curr;    /* the running share thread (not in the tree) */
+	u64 tickets;            /* global tickets: sum of acct of queued threads */
+	u64 pass;               /* global pass (advances with the class's CPU time) */
+	u64 quantum;            /* ns */
+	u32 nr;                 /* threads queued (incl. current) */
+	const struct share_policy *policy;
+	u64 nr_picks;
 };
 
 struct rq {
@@ -156,6 +243,7 @@ struct rq {
 	u64 clock;             /* ns, updated by the core */
 	struct fair_rq fair;
 	struct rt_rq rt;
+	struct share_rq share;
 	bool need_resched;
 	u64 nr_switches;
 	/* accounting (ns) by mode */
@@ -186,6 +274,8 @@ struct thread {
 	bool on_rq;
 	struct fair_entity fair;
 	struct rt_entity rt;
+	struct share_entity share;
+	struct ss_entity ss;
 	/* accounting */
 	u64 sum_exec;           /* ns of CPU time */
 	u64 exec_start;         /* rq clock when it last started running */
@@ -223,8 +313,9 @@ struct thread {
 int sched_class_register(struct sched_class *c, int rank);
 const struct sched_class *sched_class_first(void);
 const struct sched_class *sched_class_find(const char *name);
-extern struct sched_class fair_sched_class, rt_sched_class, idle_sched_class;
-/* Registers rt, fair and idle at SCHED_RANK_*; 0 or the first error. */
+extern struct sched_class fair_sched_class, rt_sched_class, idle_sched_class, share_sched_class;
+/* Registers rt, share, fair and idle at SCHED_RANK_* (and the share
+ * policies "stride" and "lottery"); 0 or the first error. */
 int sched_classes_init(void);
 
 /* ---- run queue operations (core; portable, used by the hosted sim) ---- */
@@ -274,5 +365,49 @@ int sched_set_rt(struct thread *t, int policy, int prio);
  * parameters, and the caller re-evaluates the boost. Same locking as
  * sched_set_rt. */
 int sched_boost(struct thread *t, int rt_prio);
+/* SCHED_STRIDE in the share class with `tickets` (1..SHARE_TICKETS_MAX,
+ * else -EINVAL). A queued thread keeps its position (remain is rescaled,
+ * Waldspurger & Weihl's client_modify). Same locking as sched_set_rt. */
+int sched_set_share(struct thread *t, u32 tickets);
+/* SCHED_SPORADIC in the rt class: -EINVAL unless 1 <= low < high <=
+ * RT_PRIO_MAX, 0 < budget <= period and 1 <= max_repl <= SS_MAX_REPL.
+ * Starts with full capacity at the high priority and no replenishment
+ * pending (also when it already was a sporadic server). */
+int sched_set_sporadic(struct thread *t, const struct sched_sporadic_param *p);
+
+/* ---- share class (stride.c); callers hold the run queue's lock ---- */
+/* A selection policy of the share class: pick chooses among the queued
+ * threads (the current one is back in the tree when pick runs); left is
+ * called when a thread leaves the run queue (its quantum_used is that of
+ * its last turn).
+ * Registration refuses a missing name/pick (-EINVAL) or a duplicate name
+ * (-EEXIST); "stride" and "lottery" are built in. */
+struct share_policy {
+	const char *name;
+	struct thread *(*pick)(struct rq *rq);
+	void (*left)(struct rq *rq, struct thread *t); /* optional: t blocked */
+	/* optional: should woken w preempt curr (both share)? default no */
+	bool (*preempt)(struct rq *rq, struct thread *curr, struct thread *w);
+	const struct share_policy *next; /* registry-owned */
+};
+int share_policy_register(struct share_policy *p);
+const struct share_policy *share_policy_find(const char *name);
+/* Select rq's policy by name (-ENOENT if unknown). */
+int share_rq_set_policy(struct rq *rq, const char *name);
+/* rq's quantum: 1 us .. SHARE_QUANTUM_MAX_NS, else -EINVAL. */
+int share_rq_set_quantum(struct rq *rq, u64 ns);
+/* The lottery's random source (NULL: get_random_u64). Hosted tests inject
+ * a seeded generator. */
+void share_set_random(u64 (*fn)(void));
+/* Effective tickets: 0 while lending, else own + received. */
+u64 share_effective_tickets(const struct thread *t);
+/* `from` lends all its tickets (own + received) to `to` until
+ * sched_share_return(from); `to` may lend onward, and what it received
+ * moves along. -EINVAL unless both are SCHED_STRIDE threads and from != to,
+ * -EBUSY if from already lends, -EDEADLK if to's chain leads back to from.
+ * The caller holds the run-queue locks of every thread on the chain. */
+int sched_share_transfer(struct thread *from, struct thread *to);
+/* Undo from's loan exactly; -EINVAL if it lends nothing. */
+int sched_share_return(struct thread *from);
 
 #endif

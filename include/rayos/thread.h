@@ -41,6 +41,18 @@ int thread_set_rt(struct thread *t, int policy, int prio);
 int thread_boost(struct thread *t, int rt_prio);
 /* CPU time t has used, including its current run: ns. */
 u64 thread_cpu_ns(struct thread *t);
+/* Share class (SCHED_STRIDE) with tickets 1..SHARE_TICKETS_MAX. */
+int thread_set_share(struct thread *t, u32 tickets);
+/* Sporadic server (SCHED_SPORADIC); see sched_set_sporadic(). */
+int thread_set_sporadic(struct thread *t, const struct sched_sporadic_param *p);
+/* Select CPU cpu's share policy by name ("stride", "lottery"): -ENOENT
+ * for an unknown name, -EINVAL for a CPU that is not online. */
+int sched_share_set_policy(u32 cpu, const char *name);
+const char *sched_share_policy_name(u32 cpu);
+/* Ticket transfer between share threads (sched_share_transfer/return,
+ * with every run queue locked). */
+int thread_share_transfer(struct thread *from, struct thread *to);
+int thread_share_return(struct thread *from);
 const char *thread_state_name(enum thread_state s);
 
 /* Look a thread up by id and call fn on it with the thread list locked;

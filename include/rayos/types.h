@@ -55,6 +55,7 @@ typedef int64_t  s64;
 #define ENOSPC  28
 #define ERANGE  34
 #define ENAMETOOLONG 36
+#define EDEADLK 35
 #define ENOSYS  38
 #define ENODATA 61
 #define EOVERFLOW 75

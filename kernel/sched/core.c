@@ -184,7 +184,9 @@ static void arm_class_timer(struct rq *rq)
 
 static void arm_slice_timer(struct rq *rq)
 {
-	u64 left = rq->nr_running > 1 || rq->curr->policy == SCHED_RR ? rq_slice_left(rq) : 0;
+	/* sporadic servers: the budget is enforced also when alone */
+	u64 left = rq->nr_running > 1 || rq->curr->policy == SCHED_RR ||
+			   rq->curr->policy == SCHED_SPORADIC ? rq_slice_left(rq) : 0;
 	if (left)
 		timer_arm(&rq->slice_timer, clock_monotonic_ns() + left);
 	else
@@ -478,9 +480,13 @@ static struct thread *thread_alloc(const char *name)
 	return t;
 }
 
+static void share_forget(struct thread *t);
+
 static void thread_free(struct thread *t)
 {
 	irqflags_t f = spin_lock_irqsave(&thread_lock);
+	if (t->share.lent_to || t->share.recv)
+		share_forget(t);
 	list_del(&t->all);
 	nr_threads--;
 	spin_unlock_irqrestore(&thread_lock, f);
@@ -746,16 +752,22 @@ int sched_isolate_cpu(u32 cpu, bool on)
 	return 0;
 }
 
-enum set_kind { SET_FAIR, SET_RT, SET_BOOST };
+enum set_kind { SET_FAIR, SET_RT, SET_SHARE, SET_SPORADIC, SET_BOOST };
 
-static int set_sched(struct thread *t, enum set_kind kind, int policy, int value)
+static int set_sched(struct thread *t, enum set_kind kind, int policy, int value, const void *param)
 {
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	rq->clock = clock_monotonic_ns();
 	bool boosted = t->pi_base.active;
-	int r = kind == SET_RT ? sched_set_rt(t, policy, value)
-	      : kind == SET_FAIR ? sched_set_fair(t, value) : sched_boost(t, value);
+	int r;
+	switch (kind) {
+	case SET_RT: r = sched_set_rt(t, policy, value); break;
+	case SET_SHARE: r = sched_set_share(t, (u32)value); break;
+	case SET_SPORADIC: r = sched_set_sporadic(t, param); break;
+	case SET_BOOST: r = sched_boost(t, value); break;
+	default: r = sched_set_fair(t, value); break;
+	}
 	if (!r && t != rq->curr && t->on_rq && rq_wakeup_preempts(rq, t))
 		rq->need_resched = true;
 	if (!r && t == rq->curr) {
@@ -775,9 +787,87 @@ static int set_sched(struct thread *t, enum set_kind kind, int policy, int value
 	return r;
 }
 
-int thread_set_nice(struct thread *t, int nice) { return set_sched(t, SET_FAIR, SCHED_NORMAL, nice); }
-int thread_set_rt(struct thread *t, int policy, int prio) { return set_sched(t, SET_RT, policy, prio); }
-int thread_boost(struct thread *t, int rt_prio) { return set_sched(t, SET_BOOST, 0, rt_prio); }
+int thread_set_nice(struct thread *t, int nice) { return set_sched(t, SET_FAIR, SCHED_NORMAL, nice, NULL); }
+int thread_set_rt(struct thread *t, int policy, int prio) { return set_sched(t, SET_RT, policy, prio, NULL); }
+
+int thread_set_share(struct thread *t, u32 tickets)
+{
+	if (tickets > SHARE_TICKETS_MAX)
+		return -EINVAL;
+	return set_sched(t, SET_SHARE, SCHED_STRIDE, (int)tickets, NULL);
+}
+
+int thread_set_sporadic(struct thread *t, const struct sched_sporadic_param *p)
+{
+	return set_sched(t, SET_SPORADIC, SCHED_SPORADIC, 0, p);
+}
+
+int sched_share_set_policy(u32 cpu, const char *name)
+{
+	if (cpu >= MAX_CPUS || !cpus[cpu].online)
+		return -EINVAL;
+	struct rq *rq = &runqueues[cpu];
+	irqflags_t f = spin_lock_irqsave(&rq->lock);
+	int r = share_rq_set_policy(rq, name);
+	if (!r)
+		rq->need_resched = true; /* the next pick uses it */
+	spin_unlock_irqrestore(&rq->lock, f);
+	return r;
+}
+
+const char *sched_share_policy_name(u32 cpu)
+{
+	if (cpu >= MAX_CPUS)
+		return NULL;
+	const struct share_policy *p = READ_ONCE(runqueues[cpu].share.policy);
+	return p ? p->name : NULL;
+}
+
+/* A transfer may touch threads on any CPU: every run queue is locked, in
+ * CPU order (transfers are rare; the chain is walked under the locks). */
+static void lock_all_rqs(void)
+{
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online)
+			spin_lock(&runqueues[c].lock);
+}
+
+static void unlock_all_rqs(void)
+{
+	for (u32 c = MAX_CPUS; c-- > 0;)
+		if (cpus[c].online)
+			spin_unlock(&runqueues[c].lock);
+}
+
+static int share_locked(struct thread *from, struct thread *to, bool give)
+{
+	irqflags_t f = arch_irq_save();
+	lock_all_rqs();
+	int r = give ? sched_share_transfer(from, to) : sched_share_return(from);
+	unlock_all_rqs();
+	arch_irq_restore(f);
+	return r;
+}
+
+/* A thread being freed takes back what it lends and gives back what it
+ * was lent (thread_lock held: the list of threads is stable). */
+static void share_forget(struct thread *t)
+{
+	lock_all_rqs();
+	if (t->share.lent_to)
+		sched_share_return(t);
+	struct list_head *pos;
+	list_for_each(pos, &all_threads) {
+		struct thread *x = list_entry(pos, struct thread, all);
+		if (x->share.lent_to == t)
+			sched_share_return(x);
+	}
+	unlock_all_rqs();
+}
+
+int thread_share_transfer(struct thread *from, struct thread *to) { return share_locked(from, to, true); }
+int thread_share_return(struct thread *from) { return share_locked(from, NULL, false); }
+int thread_boost(struct thread *t, int rt_prio) { return set_sched(t, SET_BOOST, 0, rt_prio, NULL); }
 
 u64 thread_cpu_ns(struct thread *t)
 {
@@ -900,8 +990,41 @@ static struct metric_family fam_migr = { .name = "rayos_migrations_total",
 static struct metric_family fam_threads = { .name = "rayos_threads",
 	.help = "Threads by state.", .type = METRIC_GAUGE };
 
+/* real-time issue: sporadic servers and the share class, per CPU */
+enum { RT_SS_EXHAUSTED, RT_SS_REPLENISHED, SHARE_PICKS, SHARE_TICKETS, RT_NR };
+static struct metric m_rtshare[MAX_CPUS][RT_NR];
+static s64 read_rtshare(const struct metric *m)
+{
+	uintptr_t v = (uintptr_t)m->ctx;
+	struct rq *rq = &runqueues[v >> 4];
+	switch (v & 15) {
+	case RT_SS_EXHAUSTED: return (s64)READ_ONCE(rq->rt.ss_exhausted);
+	case RT_SS_REPLENISHED: return (s64)READ_ONCE(rq->rt.ss_replenished);
+	case SHARE_PICKS: return (s64)READ_ONCE(rq->share.nr_picks);
+	default: return (s64)READ_ONCE(rq->share.tickets);
+	}
+}
+static struct metric_family fam_rtshare[RT_NR] = {
+	{ .name = "rayos_sched_sporadic_exhaustions_total",
+	  .help = "Sporadic servers that used up their budget and dropped to their low priority.",
+	  .type = METRIC_COUNTER },
+	{ .name = "rayos_sched_sporadic_replenishments_total",
+	  .help = "Sporadic-server replenishments carried out.", .type = METRIC_COUNTER },
+	{ .name = "rayos_sched_share_picks_total",
+	  .help = "Share-class threads picked to run (stride or lottery decisions).", .type = METRIC_COUNTER },
+	{ .name = "rayos_sched_share_tickets",
+	  .help = "Effective tickets of the share threads queued per CPU.", .type = METRIC_GAUGE },
+};
+
 static void register_cpu_metrics(u32 cpu)
 {
+	for (int i = 0; i < RT_NR; i++) {
+		struct metric *x = &m_rtshare[cpu][i];
+		x->read = read_rtshare;
+		x->ctx = (void *)(uintptr_t)((cpu << 4) | (u32)i);
+		snprintf(x->labels, sizeof(x->labels), "cpu=\"%u\"", cpu);
+		metric_register(&fam_rtshare[i], x);
+	}
 	for (int m = 0; m < M_MODES; m++) {
 		struct metric *x = &m_cpu_secs[cpu][m];
 		x->read = read_cpu_secs;
@@ -992,7 +1115,7 @@ void sched_init(void)
 		metric_register(&fam_threads, &m_threads[s]);
 	}
 	pr_info("sched", "scheduler up: classes %s; thread stacks %u KiB with guard pages",
-		"rt > fair > idle", THREAD_STACK_SIZE / 1024);
+		"rt > share > fair > idle", THREAD_STACK_SIZE / 1024);
 }
 
 /* A secondary CPU, on its boot stack, after its arch setup: the stack it

@@ -83,6 +83,10 @@ int sched_classes_init(void)
 {
 	int err = sched_class_register(&rt_sched_class, SCHED_RANK_RT);
 	if (!err)
+		err = sched_class_register(&share_sched_class, SCHED_RANK_SHARE);
+	if (!err)
+		err = share_policies_init();
+	if (!err)
 		err = sched_class_register(&fair_sched_class, SCHED_RANK_FAIR);
 	if (!err)
 		err = sched_class_register(&idle_sched_class, SCHED_RANK_IDLE);
@@ -127,6 +131,11 @@ static struct rq *rq_of(struct thread *t)
 	return rq;
 }
 
+struct rq *sched_rq_of(struct thread *t)
+{
+	return rq_of(t);
+}
+
 void rq_init(struct rq *rq, u32 cpu, struct thread *idle)
 {
 	BUG_ON(!idle);
@@ -138,6 +147,7 @@ void rq_init(struct rq *rq, u32 cpu, struct thread *idle)
 	rq->clock = 0;
 	fair_rq_init(&rq->fair);
 	rt_rq_init(&rq->rt);
+	share_rq_init(rq);
 	rq->need_resched = false;
 	rq->nr_switches = 0;
 	rq->time_user = rq->time_kernel = rq->time_irq = rq->time_idle = 0;
@@ -304,6 +314,8 @@ bool rq_class_timers(struct rq *rq, u64 now)
 
 struct sched_params {
 	int policy, prio, nice;
+	u32 tickets;                             /* SCHED_STRIDE */
+	const struct sched_sporadic_param *ss;   /* SCHED_SPORADIC */
 };
 
 /* Store the new parameters; the fair weight is left to the caller (a
@@ -315,6 +327,10 @@ static void set_fields(struct thread *t, const struct sched_params *p)
 	t->policy = p->policy;
 	t->rt_prio = p->prio;
 	t->nice = p->nice;
+	if (p->policy == SCHED_STRIDE)
+		t->share.tickets = p->tickets;
+	if (p->policy == SCHED_SPORADIC)
+		rt_sporadic_setup(t, p->ss); /* sets t->rt_prio to the high priority */
 }
 
 static int set_params(struct thread *t, const struct sched_class *nc, const struct sched_params *p)
@@ -328,11 +344,14 @@ static int set_params(struct thread *t, const struct sched_class *nc, const stru
 		/* first assignment: the thread was zeroed and never queued */
 		fair_entity_init(t);
 		rt_entity_init(t);
+		share_entity_init(t);
 	}
 	if (!t->on_rq) {
 		set_fields(t, p);
 		t->fair.weight = sched_nice_to_weight(p->nice);
 		t->class = nc;
+		if (nc == &share_sched_class)
+			share_tickets_set(t);
 		return 0;
 	}
 	rq = rq_of(t);
@@ -422,14 +441,54 @@ int sched_boost(struct thread *t, int rt_prio)
 	c = t->pi_base.class;
 	if (!rt_prio || c->rank < rt_sched_class.rank ||
 	    (c == &rt_sched_class && t->pi_base.rt_prio >= rt_prio)) {
-		p = (struct sched_params){ t->pi_base.policy, t->pi_base.rt_prio, t->pi_base.nice };
+		struct sched_sporadic_param ssp = {
+			.sched_priority = t->ss.high, .sched_ss_low_priority = t->ss.low,
+			.sched_ss_repl_period = t->ss.period, .sched_ss_init_budget = t->ss.budget,
+			.sched_ss_max_repl = (int)t->ss.max_repl,
+		};
+		p = (struct sched_params){ .policy = t->pi_base.policy, .prio = t->pi_base.rt_prio,
+					   .nice = t->pi_base.nice, .tickets = t->share.tickets, .ss = &ssp };
 		t->pi_base.active = false; /* running with its own again */
 		if (t->class == c && t->policy == p.policy && t->rt_prio == p.prio && t->nice == p.nice)
 			return 0;
+		/* a sporadic server restarts with a full budget (its budget was
+		 * not accounted while it ran boosted as SCHED_FIFO) */
 		return set_params(t, c, &p);
 	}
-	p = (struct sched_params){ SCHED_FIFO, rt_prio, t->pi_base.nice };
+	p = (struct sched_params){ .policy = SCHED_FIFO, .prio = rt_prio, .nice = t->pi_base.nice };
 	if (t->class == &rt_sched_class && t->policy == SCHED_FIFO && t->rt_prio == rt_prio)
 		return 0;
+	return set_params(t, &rt_sched_class, &p);
+}
+
+int sched_set_share(struct thread *t, u32 tickets)
+{
+	struct sched_params p = { .policy = SCHED_STRIDE, .prio = 0, .nice = 0, .tickets = tickets };
+
+	if (!t || tickets < 1 || tickets > SHARE_TICKETS_MAX)
+		return -EINVAL;
+	if (t->class)
+		p.nice = t->nice;
+	return set_params(t, &share_sched_class, &p);
+}
+
+int sched_set_sporadic(struct thread *t, const struct sched_sporadic_param *sp)
+{
+	struct sched_params p = { .policy = SCHED_SPORADIC, .nice = 0, .ss = sp };
+
+	if (!t || !sp)
+		return -EINVAL;
+	if (sp->sched_ss_low_priority < 1 || sp->sched_priority > RT_PRIO_MAX ||
+	    sp->sched_ss_low_priority >= sp->sched_priority)
+		return -EINVAL;
+	if (!sp->sched_ss_repl_period || !sp->sched_ss_init_budget ||
+	    sp->sched_ss_init_budget > sp->sched_ss_repl_period ||
+	    sp->sched_ss_repl_period > (1ULL << 62))
+		return -EINVAL;
+	if (sp->sched_ss_max_repl < 1 || sp->sched_ss_max_repl > SS_MAX_REPL)
+		return -EINVAL;
+	p.prio = sp->sched_priority;
+	if (t->class)
+		p.nice = t->nice;
 	return set_params(t, &rt_sched_class, &p);
 }

@@ -14,5 +14,17 @@ void rt_rq_init(struct rt_rq *rrq);
  * class places it as a new thread), full RR quantum. */
 void fair_entity_init(struct thread *t);
 void rt_entity_init(struct thread *t);
+void share_rq_init(struct rq *rq);
+void share_entity_init(struct thread *t);
+/* Store sporadic-server parameters (validated by the caller) and reset the
+ * server: full capacity, nothing pending, high priority (t->rt_prio). */
+void rt_sporadic_setup(struct thread *t, const struct sched_sporadic_param *p);
+/* The run queue a queued thread is on (t->cpu's). */
+struct rq *sched_rq_of(struct thread *t);
+/* A share thread that is not queued got new tickets: rescale its remain,
+ * pass the change down its lending chain. */
+void share_tickets_set(struct thread *t);
+/* Register the built-in share policies (stride, lottery). */
+int share_policies_init(void);
 
 #endif

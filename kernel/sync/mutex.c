@@ -21,6 +21,8 @@
  * counted, not followed. Unlock hands the mutex to the highest-priority
  * waiter, which may inherit from those still waiting; the old owner drops
  * to what it still needs.
+ * A SCHED_STRIDE waiter of a PI mutex owned by a SCHED_STRIDE thread also
+ * lends it its tickets while it waits (ticket transfer).
  * Priorities compare as SCHED_FIFO levels; a waiter from a class above
  * rt (deadline) counts as level 100 and boosts to 99, the highest rt level.
  * All PI state of all mutexes (pi_held, pi_blocked_on, PI waiter lists and
@@ -260,6 +262,7 @@ void mutex_lock(struct mutex *m)
 	}
 	m->contended++;
 	w.t = self;
+	bool lent = false;
 	if (is_pi(m)) {
 		spin_lock(&pi_lock);
 		waiter_insert(m, &w);
@@ -267,6 +270,12 @@ void mutex_lock(struct mutex *m)
 		if (m->protocol == MUTEX_PRIO_INHERIT)
 			pi_chain(m->owner, self);
 		spin_unlock(&pi_lock);
+		/* proportional share: a stride waiter lends its tickets to a
+		 * stride owner until it gets the mutex (Waldspurger & Weihl's
+		 * ticket transfer); the loan follows the owner it started with */
+		if (m->protocol == MUTEX_PRIO_INHERIT && self->policy == SCHED_STRIDE &&
+		    m->owner->policy == SCHED_STRIDE)
+			lent = thread_share_transfer(self, m->owner) == 0;
 	} else {
 		list_add_tail(&w.node, &m->waiters);
 	}
@@ -278,6 +287,8 @@ void mutex_lock(struct mutex *m)
 	}
 	WRITE_ONCE(self->state, THREAD_RUNNABLE);
 	spin_unlock_irqrestore(&m->wait_lock, f);
+	if (lent)
+		thread_share_return(self);
 }
 
 int mutex_unlock(struct mutex *m)

@@ -576,11 +576,13 @@ static void test_registry(void **state)
 	assert_ptr_equal(c, &test_dl_class);
 	assert_int_equal(c->rank, SCHED_RANK_DEADLINE);
 	assert_ptr_equal(c->next, &rt_sched_class);
-	assert_ptr_equal(rt_sched_class.next, &fair_sched_class);
+	assert_ptr_equal(rt_sched_class.next, &share_sched_class);
+	assert_ptr_equal(share_sched_class.next, &fair_sched_class);
 	assert_ptr_equal(fair_sched_class.next, &idle_sched_class);
 	assert_null(idle_sched_class.next);
-	assert_true(SCHED_RANK_DEADLINE < SCHED_RANK_RT && SCHED_RANK_RT < SCHED_RANK_FAIR &&
-		    SCHED_RANK_FAIR < SCHED_RANK_IDLE);
+	assert_true(SCHED_RANK_DEADLINE < SCHED_RANK_RT && SCHED_RANK_RT < SCHED_RANK_SHARE &&
+		    SCHED_RANK_SHARE < SCHED_RANK_FAIR && SCHED_RANK_FAIR < SCHED_RANK_IDLE);
+	assert_ptr_equal(sched_class_find("share"), &share_sched_class);
 	assert_ptr_equal(sched_class_find("fair"), &fair_sched_class);
 	assert_ptr_equal(sched_class_find("rt"), &rt_sched_class);
 	assert_ptr_equal(sched_class_find("idle"), &idle_sched_class);
@@ -610,12 +612,12 @@ static void test_registry(void **state)
 	assert_int_equal(sched_class_register(good_class(&bad, "other"), SCHED_RANK_FAIR), -EEXIST);
 	assert_int_equal(sched_class_register(&fair_sched_class, 36), -EEXIST);
 	assert_int_equal(sched_classes_init(), -EEXIST);
-	assert_ptr_equal(rt_sched_class.next, &fair_sched_class); /* unchanged */
+	assert_ptr_equal(share_sched_class.next, &fair_sched_class); /* unchanged */
 	assert_int_equal(fair_sched_class.rank, SCHED_RANK_FAIR);
 
-	/* a valid class goes between rt and fair by its rank */
-	assert_int_equal(sched_class_register(good_class(&mid, "test-mid"), 25), 0);
-	assert_ptr_equal(rt_sched_class.next, &mid);
+	/* a valid class goes between share and fair by its rank */
+	assert_int_equal(sched_class_register(good_class(&mid, "test-mid"), 27), 0);
+	assert_ptr_equal(share_sched_class.next, &mid);
 	assert_ptr_equal(mid.next, &fair_sched_class);
 	assert_ptr_equal(sched_class_find("test-mid"), &mid);
 	int last = -1000, n = 0;
@@ -623,7 +625,7 @@ static void test_registry(void **state)
 		assert_true(c->rank > last);
 		last = c->rank;
 	}
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	/* (test-mid's pick_next returns NULL: later tests check that such a
 	 * class is skipped) */
 }

@@ -1,0 +1,558 @@
+/* sched_sim.h — a discrete-event simulator of the portable scheduler
+ * (kernel/sched/core_rq.c and the classes) for hosted tests that need the
+ * class timer (sporadic-server replenishments) and per-thread timelines:
+ * test_share.c and test_sporadic.c. (test_sched.c keeps its own, older
+ * simulator with periodic ticks.)
+ *
+ * Model: a fake clock (ns) and up to SIM_NCPU CPUs, each a struct rq with
+ * its idle thread, a one-shot slice timer armed from rq_slice_left() and a
+ * class timer armed from rq_next_event(), exactly as kernel/sched/core.c
+ * arms them (no periodic tick). Fake threads are CPU-bound or alternate run
+ * bursts and sleeps. At every event time: burst ends (block: rq_dequeue),
+ * wake-ups (rq_enqueue + rq_wakeup_preempts), due timers (rq_tick,
+ * rq_class_timers), then rq_pick_next() where needed, then the timers are
+ * re-armed and the invariant checker runs (sim_check: run-queue counters,
+ * class order, exact CPU-time accounting, the share class's tree, tickets
+ * and transfer sums, every sporadic server's conservation of budget,
+ * replenishment bound, POSIX priority and timeliness, and an independent
+ * model of when and how much it must replenish).
+ *
+ * The timeline: per CPU, segments of (thread, rt priority) with start and
+ * end; a segment ends whenever the running thread or its priority changes.
+ *
+ * Everything is static: include it in exactly one test file. */
+#ifndef RAYOS_TEST_SCHED_SIM_H
+#define RAYOS_TEST_SCHED_SIM_H
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <rayos/sched.h>
+
+#define US 1000ULL
+#define MS (1000ULL * 1000)
+#define SEC (1000ULL * MS)
+#define NEVER UINT64_MAX
+#define SIM_NCPU 2
+#define SIM_NTH 32
+
+struct sim_thread {
+	struct thread t;
+	/* behaviour */
+	bool cpu_bound;
+	u64 run_ns, sleep_ns;
+	int home;
+	/* state */
+	bool created;
+	u64 burst_left;        /* NEVER: no end */
+	u64 wake_at;           /* NEVER unless sleeping/not started */
+	u64 ready_since;       /* runnable, not running, since (NEVER otherwise) */
+	u64 max_wait;
+	u64 sim_exec;          /* CPU time measured by the simulator */
+	/* sporadic-server model (independent of rt.c's bookkeeping) */
+	u64 m_chunk;           /* high-priority time since the last scheduled replenishment */
+	u64 m_seg_start;       /* start of its last contiguous high-priority run */
+	u64 m_high_end;        /* when it last stopped running at high priority */
+	u64 m_scheduled;       /* replenishments scheduled so far (checked) */
+	u64 m_replenished;
+	u32 m_max_pending;     /* most replenishments ever pending */
+};
+
+struct sim_seg {
+	struct sim_thread *who;
+	int prio;              /* rt_prio while running (0 for non-rt) */
+	int cpu;
+	u64 start, end;        /* end NEVER while open */
+};
+
+struct sim_cpu {
+	struct rq rq;
+	struct thread idle;
+	u64 slice_at, class_at;
+	long open;             /* index of the open segment, -1 if idle */
+};
+
+static struct {
+	u64 now;
+	int ncpu;
+	struct sim_cpu cpu[SIM_NCPU];
+	struct sim_thread *th[SIM_NTH];
+	int nth;
+	u32 next_tid;
+	struct sim_seg *seg;
+	size_t nseg, seg_cap;
+	u64 events;
+	u64 slice_late;        /* the one-shot slice timer fires this late */
+	void (*hook)(void);    /* extra per-event check of a test */
+} SIM;
+
+static struct sim_thread *sim_of(struct thread *t) { return container_of(t, struct sim_thread, t); }
+
+static bool sim_is_idle(const struct thread *t)
+{
+	for (int i = 0; i < SIM.ncpu; i++)
+		if (t == &SIM.cpu[i].idle)
+			return true;
+	return false;
+}
+
+static void sim_free(void)
+{
+	for (int i = 0; i < SIM.nth; i++)
+		free(SIM.th[i]);
+	free(SIM.seg);
+	memset(&SIM, 0, sizeof(SIM));
+}
+
+static void sim_reset(int ncpu)
+{
+	sim_free();
+	SIM.ncpu = ncpu;
+	SIM.next_tid = 1;
+	for (int i = 0; i < ncpu; i++) {
+		struct sim_cpu *c = &SIM.cpu[i];
+		c->idle.tid = 1000 + (u32)i;
+		strcpy(c->idle.name, "idle");
+		rq_init(&c->rq, (u32)i, &c->idle);
+		c->slice_at = c->class_at = NEVER;
+		c->open = -1;
+	}
+}
+
+static struct sim_thread *sim_new(const char *name)
+{
+	struct sim_thread *st = calloc(1, sizeof(*st));
+	assert_non_null(st);
+	assert_true(SIM.nth < SIM_NTH);
+	SIM.th[SIM.nth++] = st;
+	st->t.tid = SIM.next_tid++;
+	strncpy(st->t.name, name, sizeof(st->t.name) - 1);
+	st->t.state = THREAD_SLEEPING;
+	st->cpu_bound = true;
+	st->burst_left = NEVER;
+	st->wake_at = NEVER;
+	st->ready_since = NEVER;
+	st->m_high_end = NEVER;
+	return st;
+}
+
+static void sim_bursts(struct sim_thread *st, u64 run, u64 sleep)
+{
+	st->cpu_bound = false;
+	st->run_ns = run;
+	st->sleep_ns = sleep;
+}
+
+static void sim_start(struct sim_thread *st, int cpu, u64 at)
+{
+	st->home = cpu;
+	st->wake_at = at;
+}
+
+/* ---- timeline ---- */
+
+static int seg_prio(const struct thread *t)
+{
+	return t->class == &rt_sched_class ? t->rt_prio : 0;
+}
+
+static void seg_close(struct sim_cpu *c)
+{
+	if (c->open < 0)
+		return;
+	struct sim_seg *s = &SIM.seg[c->open];
+	s->end = SIM.now;
+	if (s->who->t.policy == SCHED_SPORADIC && s->prio == s->who->t.ss.high)
+		s->who->m_high_end = SIM.now;
+	c->open = -1;
+}
+
+static void seg_open(int cpu, struct sim_thread *who)
+{
+	struct sim_cpu *c = &SIM.cpu[cpu];
+	if (SIM.nseg == SIM.seg_cap) {
+		SIM.seg_cap = SIM.seg_cap ? 2 * SIM.seg_cap : 4096;
+		SIM.seg = realloc(SIM.seg, SIM.seg_cap * sizeof(*SIM.seg));
+		assert_non_null(SIM.seg);
+	}
+	SIM.seg[SIM.nseg] = (struct sim_seg){ who, seg_prio(&who->t), cpu, SIM.now, NEVER };
+	c->open = (long)SIM.nseg++;
+	if (who->t.policy == SCHED_SPORADIC && seg_prio(&who->t) == who->t.ss.high &&
+	    who->m_high_end != SIM.now)
+		who->m_seg_start = SIM.now; /* a new contiguous high run */
+}
+
+static void timeline_update(void)
+{
+	for (int i = 0; i < SIM.ncpu; i++) {
+		struct sim_cpu *c = &SIM.cpu[i];
+		struct thread *cur = c->rq.curr;
+		bool idle = sim_is_idle(cur);
+		if (c->open >= 0) {
+			struct sim_seg *s = &SIM.seg[c->open];
+			if (!idle && &s->who->t == cur && s->prio == seg_prio(cur))
+				continue;
+			seg_close(c);
+		}
+		if (!idle)
+			seg_open(i, sim_of(cur));
+	}
+}
+
+/* CPU time of st in [from, to) (at priority prio; -1 = any). */
+static inline u64 sim_exec_in(const struct sim_thread *st, int prio, u64 from, u64 to)
+{
+	u64 sum = 0;
+	for (size_t i = 0; i < SIM.nseg; i++) {
+		const struct sim_seg *s = &SIM.seg[i];
+		u64 e = s->end == NEVER ? SIM.now : s->end;
+		if (s->who != st || (prio >= 0 && s->prio != prio))
+			continue;
+		u64 a = MAX(s->start, from), b = MIN(e, to);
+		if (b > a)
+			sum += b - a;
+	}
+	return sum;
+}
+
+/* The most CPU time st got at priority prio in any window of length w
+ * (a window starting at a segment start is a worst case). */
+static inline u64 sim_max_in_window(const struct sim_thread *st, int prio, u64 w, u64 *at)
+{
+	u64 best = 0;
+	size_t j = 0, n = 0;
+	/* indices of st's segments at prio, in time order (single CPU or
+	 * not: segments are appended in time order of their start) */
+	size_t *idx = malloc((SIM.nseg + 1) * sizeof(*idx));
+	assert_non_null(idx);
+	for (size_t i = 0; i < SIM.nseg; i++)
+		if (SIM.seg[i].who == st && SIM.seg[i].prio == prio)
+			idx[n++] = i;
+	u64 full = 0; /* sum of whole segments idx[i..j) */
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_seg *si = &SIM.seg[idx[i]];
+		u64 w_end = si->start + w;
+		if (j < i) {
+			j = i;
+			full = 0;
+		}
+		while (j < n) {
+			const struct sim_seg *sj = &SIM.seg[idx[j]];
+			u64 e = sj->end == NEVER ? SIM.now : sj->end;
+			if (e > w_end)
+				break;
+			full += e - sj->start;
+			j++;
+		}
+		u64 sum = full;
+		if (j < n && SIM.seg[idx[j]].start < w_end)
+			sum += w_end - SIM.seg[idx[j]].start;
+		if (sum > best) {
+			best = sum;
+			if (at)
+				*at = si->start;
+		}
+		if (j > i) {
+			u64 e = si->end == NEVER ? SIM.now : si->end;
+			full -= e - si->start;
+		}
+	}
+	free(idx);
+	return best;
+}
+
+/* ---- invariants ---- */
+
+static bool sim_pass_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return (s64)(rb_entry(a, struct thread, share.node)->share.pass -
+		     rb_entry(b, struct thread, share.node)->share.pass) < 0;
+}
+
+static u64 ss_pending(const struct thread *t)
+{
+	u64 sum = 0;
+	for (u32 k = 0; k < t->ss.nr; k++)
+		sum += t->ss.repl[(t->ss.head + k) % SS_MAX_REPL].amount;
+	return sum;
+}
+
+static void check_sporadic(struct sim_thread *st)
+{
+	struct thread *t = &st->t;
+	const struct ss_entity *ss = &t->ss;
+
+	assert_true(ss->nr <= ss->max_repl);
+	st->m_max_pending = MAX(st->m_max_pending, ss->nr);
+	/* budget is conserved: capacity + pending + unscheduled chunk */
+	assert_int_equal((s64)ss_pending(t) + (s64)ss->chunk + ss->capacity, (s64)ss->budget);
+	assert_true(ss->capacity <= (s64)ss->budget);
+	for (u32 k = 1; k < ss->nr; k++)
+		assert_true(ss->repl[(ss->head + k) % SS_MAX_REPL].at >=
+			    ss->repl[(ss->head + k - 1) % SS_MAX_REPL].at);
+	if (t->on_rq) {
+		int want = ss->capacity > 0 && ss->nr < ss->max_repl ? ss->high : ss->low;
+		assert_true(ss->linked);
+		assert_int_equal(t->rt_prio, want);
+		/* a queued server's replenishments happen at their instant */
+		if (ss->nr)
+			assert_true(ss->repl[ss->head].at > SIM.now);
+	} else {
+		assert_false(ss->linked);
+	}
+	/* the model: every replenishment scheduled at the start of the last
+	 * contiguous high run plus the period, for what was used since */
+	u64 done = ss->nr_replenished;
+	assert_true(done >= st->m_replenished);
+	st->m_replenished = done;
+	assert_true(ss->nr_scheduled <= st->m_scheduled + 1);
+	if (ss->nr_scheduled == st->m_scheduled + 1) {
+		if (ss->last.at != st->m_seg_start + ss->period || ss->last.amount != st->m_chunk) {
+			print_error("%s: replenishment of %llu at %llu, model says %llu at %llu (now %llu)\n",
+				    t->name, (unsigned long long)ss->last.amount,
+				    (unsigned long long)ss->last.at, (unsigned long long)st->m_chunk,
+				    (unsigned long long)(st->m_seg_start + ss->period),
+				    (unsigned long long)SIM.now);
+			fail();
+		}
+		st->m_chunk = 0;
+		st->m_scheduled++;
+		/* a run that goes on after an exhaustion starts a new chunk */
+		if (t->on_rq && SIM.cpu[t->cpu].rq.curr == t && t->rt_prio == ss->high)
+			st->m_seg_start = SIM.now;
+	}
+}
+
+static void sim_check(bool settled)
+{
+	for (int i = 0; i < SIM.ncpu; i++) {
+		struct sim_cpu *c = &SIM.cpu[i];
+		struct rq *rq = &c->rq;
+		struct thread *cur = rq->curr;
+		u32 nr = 0, nrt = 0, nshare = 0, nss = 0;
+		u64 tickets = 0;
+		size_t n = 0;
+		const char *why = NULL;
+
+		if (settled)
+			assert_false(rq->need_resched);
+		for (int k = 0; k < SIM.nth; k++) {
+			struct thread *t = &SIM.th[k]->t;
+			if (!t->on_rq || t->cpu != (u32)i)
+				continue;
+			nr++;
+			if (t->class == &rt_sched_class) {
+				nrt++;
+				assert_true(t->rt.queued);
+				assert_int_equal(t->rt.prio, t->rt_prio);
+				nss += t->policy == SCHED_SPORADIC;
+			} else if (t->class == &share_sched_class) {
+				nshare++;
+				tickets += t->share.acct;
+				assert_true(t->share.queued);
+			}
+			if (settled && !sim_is_idle(cur)) {
+				assert_true(cur->class->rank <= t->class->rank);
+				if (cur->class == &rt_sched_class && t->class == &rt_sched_class)
+					assert_true(cur->rt_prio >= t->rt_prio);
+			}
+		}
+		assert_int_equal(rq->nr_running, nr);
+		assert_int_equal(rq->rt.nr, nrt);
+		assert_int_equal(rq->share.nr, nshare);
+		assert_int_equal(rq->share.tickets, tickets);
+		u32 nlinked = 0;
+		struct list_head *pos;
+		list_for_each(pos, &rq->rt.ss_queued)
+			nlinked++;
+		assert_int_equal(nlinked, nss);
+		if (sim_is_idle(cur))
+			assert_int_equal(nr, 0);
+		else
+			assert_true(cur->on_rq);
+		assert_ptr_equal(rq->share.curr, cur->class == &share_sched_class ? cur : NULL);
+		if (rb_validate_cached(&rq->share.tree, sim_pass_less, &n, &why)) {
+			print_error("cpu %d share tree: %s\n", i, why);
+			fail();
+		}
+		assert_int_equal(n, nshare - (rq->share.curr ? 1 : 0));
+		for (int p = 0; p <= RT_PRIO_MAX; p++) {
+			bool bit = (rq->rt.bitmap[p >> 6] >> (p & 63)) & 1;
+			assert_int_equal(bit, !list_empty(&rq->rt.queue[p]));
+		}
+		if (c->class_at != NEVER)
+			assert_true(c->class_at > SIM.now);
+	}
+	for (int k = 0; k < SIM.nth; k++) {
+		struct sim_thread *st = SIM.th[k];
+		struct thread *t = &st->t;
+		u64 acc = t->sum_exec;
+		if (t->on_rq && SIM.cpu[t->cpu].rq.curr == t)
+			acc += SIM.now - t->exec_start;
+		assert_int_equal(acc, st->sim_exec); /* exact accounting */
+		if (t->class == &share_sched_class && t->policy == SCHED_STRIDE) {
+			u64 eff = share_effective_tickets(t), recv = 0;
+			u64 stride = SHARE_STRIDE1 / (eff ? eff : 1);
+			assert_int_equal(t->share.acct, eff);
+			assert_int_equal(t->share.stride, stride ? stride : 1);
+			for (int j = 0; j < SIM.nth; j++)
+				if (SIM.th[j]->t.share.lent_to == t)
+					recv += SIM.th[j]->t.share.lent;
+			assert_int_equal(t->share.recv, recv);
+			if (t->share.lent_to)
+				assert_int_equal(t->share.lent, (u64)t->share.tickets + t->share.recv);
+			else
+				assert_int_equal(t->share.lent, 0);
+		}
+		if (t->policy == SCHED_SPORADIC)
+			check_sporadic(st);
+	}
+	if (SIM.hook)
+		SIM.hook();
+}
+
+/* ---- events ---- */
+
+static void do_wake(struct sim_thread *st)
+{
+	struct rq *rq = &SIM.cpu[st->home].rq;
+	st->wake_at = NEVER;
+	st->t.state = THREAD_RUNNABLE;
+	rq->clock = SIM.now;
+	rq_enqueue(rq, &st->t, st->created);
+	/* it blocked at this very instant and is still rq->curr: the real
+	 * core would have switched it out before anyone could wake it */
+	if (rq->curr == &st->t)
+		rq->need_resched = true;
+	st->created = true;
+	st->burst_left = st->cpu_bound ? NEVER : st->run_ns;
+	st->ready_since = SIM.now;
+	rq_wakeup_preempts(rq, &st->t);
+}
+
+static void do_block(struct sim_cpu *c, struct sim_thread *st)
+{
+	c->rq.clock = SIM.now;
+	rq_dequeue(&c->rq, &st->t);
+	st->t.state = THREAD_SLEEPING;
+	st->burst_left = NEVER;
+	st->wake_at = SIM.now + st->sleep_ns;
+}
+
+static void sim_rearm(void)
+{
+	for (int i = 0; i < SIM.ncpu; i++) {
+		struct sim_cpu *c = &SIM.cpu[i];
+		u64 left, ev;
+		c->rq.clock = SIM.now;
+		left = rq_slice_left(&c->rq);
+		c->slice_at = left ? SIM.now + left + SIM.slice_late : NEVER;
+		ev = rq_next_event(&c->rq);
+		c->class_at = ev ? ev : NEVER;
+	}
+}
+
+static void process_events(void)
+{
+	SIM.events++;
+	for (int i = 0; i < SIM.ncpu; i++) {
+		struct thread *cur = SIM.cpu[i].rq.curr;
+		if (!sim_is_idle(cur) && cur->on_rq && sim_of(cur)->burst_left == 0)
+			do_block(&SIM.cpu[i], sim_of(cur));
+	}
+	for (int k = 0; k < SIM.nth; k++)
+		if (SIM.th[k]->wake_at == SIM.now)
+			do_wake(SIM.th[k]);
+	for (int i = 0; i < SIM.ncpu; i++) {
+		struct sim_cpu *c = &SIM.cpu[i];
+		if (c->class_at <= SIM.now) {
+			c->class_at = NEVER;
+			rq_class_timers(&c->rq, SIM.now);
+		}
+		if (c->slice_at <= SIM.now) {
+			c->slice_at = NEVER;
+			rq_tick(&c->rq, SIM.now);
+		}
+	}
+	for (int i = 0; i < SIM.ncpu; i++) {
+		struct sim_cpu *c = &SIM.cpu[i];
+		struct thread *prev = c->rq.curr;
+		if (!c->rq.need_resched && (sim_is_idle(prev) || prev->on_rq))
+			continue;
+		struct thread *next = rq_pick_next(&c->rq, SIM.now);
+		if (next != prev && !sim_is_idle(prev) && prev->on_rq)
+			sim_of(prev)->ready_since = SIM.now;
+		if (!sim_is_idle(next) && sim_of(next)->ready_since != NEVER) {
+			struct sim_thread *st = sim_of(next);
+			st->max_wait = MAX(st->max_wait, SIM.now - st->ready_since);
+			st->ready_since = NEVER;
+		}
+	}
+	sim_rearm();
+	timeline_update();
+	sim_check(true);
+}
+
+static void sim_run_until(u64 end)
+{
+	u64 budget = (end - SIM.now) / US + 100000; /* runaway guard */
+	for (;;) {
+		if (!budget--)
+			fail_msg("simulation runaway at %llu ns", (unsigned long long)SIM.now);
+		process_events();
+		if (SIM.now >= end)
+			break;
+		u64 next = end;
+		for (int i = 0; i < SIM.ncpu; i++) {
+			struct sim_cpu *c = &SIM.cpu[i];
+			struct thread *cur = c->rq.curr;
+			next = MIN(next, c->slice_at);
+			next = MIN(next, c->class_at);
+			if (!sim_is_idle(cur) && sim_of(cur)->burst_left != NEVER)
+				next = MIN(next, SIM.now + sim_of(cur)->burst_left);
+		}
+		for (int k = 0; k < SIM.nth; k++)
+			next = MIN(next, SIM.th[k]->wake_at);
+		assert_true(next >= SIM.now);
+		u64 delta = next - SIM.now;
+		for (int i = 0; i < SIM.ncpu; i++) {
+			struct thread *cur = SIM.cpu[i].rq.curr;
+			if (sim_is_idle(cur))
+				continue;
+			struct sim_thread *st = sim_of(cur);
+			st->sim_exec += delta;
+			if (st->burst_left != NEVER)
+				st->burst_left -= delta;
+			if (cur->policy == SCHED_SPORADIC && cur->rt_prio == cur->ss.high)
+				st->m_chunk += delta;
+		}
+		SIM.now = next;
+	}
+}
+
+static inline void sim_run_for(u64 d) { sim_run_until(SIM.now + d); }
+
+/* Before calling a sched_set_*() / transfer API from a test. */
+static inline void sim_sync_clocks(void)
+{
+	for (int i = 0; i < SIM.ncpu; i++)
+		SIM.cpu[i].rq.clock = SIM.now;
+}
+
+static inline double sim_rel_err(double got, double want) { return (got - want) / want; }
+
+static inline void expect_within(double got, double want, double tol, const char *what)
+{
+	double e = sim_rel_err(got, want);
+	if (e > tol || e < -tol) {
+		print_error("%s: got %.5f, want %.5f (error %.3f%% > %.3f%%)\n", what, got, want,
+			    100 * e, 100 * tol);
+		fail();
+	}
+}
+
+#endif
