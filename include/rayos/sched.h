@@ -192,6 +192,9 @@ struct dl_rq {
 	 * deadline thread, valid when curr_dl_valid */
 	u64 curr_dl;
 	bool curr_dl_valid;
+	/* and the deadline of the first ready one, valid when next_dl_valid */
+	u64 next_dl;
+	bool next_dl_valid;
 };
 
 struct rq {

@@ -28,6 +28,14 @@ bool thread_should_stop(void);
 int thread_set_affinity(struct thread *t, cpumask_t mask);
 int thread_set_nice(struct thread *t, int nice);
 int thread_set_rt(struct thread *t, int policy, int prio);
+/* SCHED_DEADLINE (see sched_set_deadline in sched.h for the rules and
+ * errors); callable from interrupt context. */
+int thread_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period, unsigned flags);
+/* Parameters and counters of a deadline thread; -EINVAL for others. */
+int thread_get_deadline(struct thread *t, struct sched_dl_info *info);
+/* Policy of CPU cpu's deadline class ("edf", "llf", or one registered by
+ * sched_dl_policy_register): 0, -ENOENT (unknown), -ENODEV (bad CPU). */
+int sched_dl_set_policy(u32 cpu, const char *name);
 const char *thread_state_name(enum thread_state s);
 
 /* Look a thread up by id and call fn on it with the thread list locked;

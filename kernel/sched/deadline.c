@@ -200,18 +200,28 @@ static bool timer_less(const struct rb_node *a, const struct rb_node *b)
 	return before(dl_thread(a)->dl.repl_at, dl_thread(b)->dl.repl_at);
 }
 
+static void note_ready(struct rq *rq)
+{
+	struct rb_node *n = rb_first_cached(&rq->dl.ready);
+
+	WRITE_ONCE(rq->dl.next_dl, n ? dl_thread(n)->dl.deadline : 0);
+	WRITE_ONCE(rq->dl.next_dl_valid, n != NULL);
+}
+
 static void ready_add(struct rq *rq, struct thread *t)
 {
 	BUG_ON(t->dl.in_ready || t->dl.in_timers);
 	t->dl.key = rq->dl.policy->key(t);
 	rb_add_cached(&t->dl.node, &rq->dl.ready, ready_less);
 	t->dl.in_ready = true;
+	note_ready(rq);
 }
 
 static void ready_del(struct rq *rq, struct thread *t)
 {
 	rb_erase_cached(&t->dl.node, &rq->dl.ready);
 	t->dl.in_ready = false;
+	note_ready(rq);
 }
 
 static void timers_add(struct rq *rq, struct thread *t)
@@ -251,8 +261,8 @@ void dl_rq_init(struct dl_rq *d)
 	d->policy = &edf_policy;
 	d->nr = 0;
 	d->nr_throttled = 0;
-	d->curr_dl = 0;
-	d->curr_dl_valid = false;
+	d->curr_dl = d->next_dl = 0;
+	d->curr_dl_valid = d->next_dl_valid = false;
 }
 
 void dl_entity_init(struct thread *t)
