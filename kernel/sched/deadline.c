@@ -37,7 +37,8 @@
  * laxity stays constant while a waiting job's shrinks, so the crossing
  * instant is computed (preempt_after) and handed to the one-shot timer. To
  * avoid thrashing on ties a waiting job takes over only when its laxity is
- * lower by more than the LLF granularity (default 500 us); the ready tree
+ * lower by more than the LLF granularity (default 500 us; less when the
+ * running job's laxity is under twice that, see llf_preempt_after); the ready tree
  * breaks equal keys by earlier deadline, and pick_next keeps the thread
  * that was running unless a waiting one should preempt it.
  * Admission: per CPU (partitioned EDF, the default) the sum of admitted
@@ -126,16 +127,24 @@ static u64 llf_key(const struct thread *t)
 }
 
 /* curr's key grows by its run time, w's stays: w takes over once
- * key(curr) - key(w) > gran, i.e. after gran - (key(curr) - key(w)) + 1 ns. */
+ * key(curr) - key(w) > margin, i.e. after margin - (key(curr) - key(w)) + 1
+ * ns. The margin is the granularity, or half curr's laxity when that is
+ * smaller (curr's laxity is constant while it runs: key - exec_start, the
+ * instant it was last charged), so a waiting job is not held past the
+ * point where curr could no longer absorb the wait; as laxities approach
+ * zero the margins halve, which bounds the extra switches by log2(gran). */
 static u64 llf_preempt_after(const struct rq *rq, const struct thread *curr, const struct thread *w)
 {
-	s64 gran = (s64)READ_ONCE(llf_gran);
+	s64 margin = (s64)READ_ONCE(llf_gran);
+	s64 lax = tdiff(llf_key(curr), curr->exec_start);
 	s64 diff = tdiff(llf_key(curr), llf_key(w));
 
 	(void)rq;
-	if (diff > gran)
+	if (lax / 2 < margin)
+		margin = lax > 0 ? lax / 2 : 0;
+	if (diff > margin)
 		return 0;
-	return (u64)(gran - diff) + 1;
+	return (u64)(margin - diff) + 1;
 }
 
 static const struct dl_policy_ops edf_policy = {
