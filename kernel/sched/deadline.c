@@ -75,7 +75,7 @@ typedef unsigned __int128 u128;
 
 /* a * b / c for a quotient below 2^64: the product in 128 bits, then
  * long division (no __udivti3 in a freestanding kernel). */
-static u64 mul_div(u64 a, u64 b, u64 c)
+u64 dl_mul_div(u64 a, u64 b, u64 c)
 {
 	u128 p = (u128)a * b;
 	u64 hi = (u64)(p >> 64), lo = (u64)p, r, q = 0;
@@ -369,7 +369,7 @@ static void wakeup_rule(struct rq *rq, struct thread *t)
 		return;
 	if (dl->dl_deadline < dl->dl_period && !before(dl->deadline, now)) {
 		/* revised rule: keep d, cut r to the density */
-		dl->runtime = (s64)mul_div(dl->dl_runtime, dl->deadline - now, dl->dl_deadline);
+		dl->runtime = (s64)dl_mul_div(dl->dl_runtime, dl->deadline - now, dl->dl_deadline);
 		if (dl->runtime > 0)
 			return;
 	}
@@ -622,7 +622,7 @@ static u32 bw_ppm(u64 bw)
 
 static u64 to_ratio(u64 runtime, u64 period)
 {
-	return mul_div(runtime, SCHED_DL_BW_UNIT, period);
+	return dl_mul_div(runtime, SCHED_DL_BW_UNIT, period);
 }
 
 int dl_check_params(u64 runtime, u64 deadline, u64 period, unsigned flags)

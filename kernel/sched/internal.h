@@ -25,5 +25,7 @@ void dl_entity_init(struct thread *t);
 int dl_check_params(u64 runtime, u64 deadline, u64 period, unsigned flags);
 int dl_admit(struct thread *t, u64 runtime, u64 period);
 void dl_apply_params(struct thread *t, u64 runtime, u64 deadline, u64 period);
+/* a * b / c in 128 bits; the quotient must fit in 64 (BUG otherwise). */
+u64 dl_mul_div(u64 a, u64 b, u64 c);
 
 #endif

@@ -46,6 +46,7 @@
 #include <cmocka.h>
 #include <rayos/sched.h>
 #include <rayos/percpu.h>
+#include "../../kernel/sched/internal.h"
 
 #define US 1000ULL
 #define MS (1000ULL * 1000)
@@ -556,6 +557,21 @@ static void test_bandwidth_arithmetic(void **state)
 		assert_int_equal(sched_set_deadline(&d->t, v[i].q, v[i].p, v[i].p, 0), 0);
 		assert_int_equal(d->t.dl.dl_bw, v[i].bw);
 	}
+	/* the kernel's 128-by-64 division against the compiler's */
+	u64 x = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		u64 a = x, b = x * 0x2545f4914f6cdd1dULL >> (i % 64), c = (x >> (i % 61)) | 1;
+		if (i % 3 == 0)
+			c |= 1ULL << 63; /* remainders with the top bit set */
+		unsigned __int128 q = (unsigned __int128)a * b / c;
+		if (q >> 64)
+			continue;
+		assert_int_equal(dl_mul_div(a, b, c), (u64)q);
+	}
+	assert_int_equal(dl_mul_div(~0ULL, ~0ULL, ~0ULL), ~0ULL);
+	assert_int_equal(dl_mul_div(1ULL << 63, 4, 1ULL << 62), 8);
+
 	/* three thirds fit in 100% despite rounding, a fourth 1/1000 not */
 	assert_int_equal(sched_set_fair(&d->t, 0), 0);
 	struct dth *a = sim_thread("a", 0), *b = sim_thread("b", 0), *c = sim_thread("c", 0);
@@ -707,6 +723,10 @@ static void test_global_admission(void **state)
 	assert_int_equal(sched_set_deadline(&b->t, 9 * MS, 10 * MS, 10 * MS, 0), 0);
 	assert_int_equal(sched_set_deadline(&c->t, 15 * MS / 10, 10 * MS, 10 * MS, 0), -EBUSY);
 	assert_int_equal(sched_set_deadline(&c->t, 1 * MS, 10 * MS, 10 * MS, 0), 0);
+	/* full now; changing an admitted thread counts its old share out */
+	assert_int_equal(sched_set_deadline(&a->t, 9 * MS, 10 * MS, 10 * MS, 0), 0);
+	assert_int_equal(sched_set_deadline(&a->t, 91 * MS / 10, 10 * MS, 10 * MS, 0), -EBUSY);
+	assert_int_equal(a->t.dl.dl_runtime, 9 * MS);
 	u32 adm;
 	assert_int_equal(sched_dl_bw(1, &adm, NULL), 0);
 	assert_ppm(adm, 950000); /* 190% shared by two CPUs */
