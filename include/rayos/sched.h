@@ -119,6 +119,7 @@ struct dl_entity {
 	bool queued;       /* counted in rq->dl.nr (t->on_rq, dl class) */
 	bool in_ready, in_timers;
 	bool is_new;       /* next enqueue starts a fresh period */
+	bool changed;      /* new parameters: next enqueue fits the state to them */
 	bool yielded;      /* job done: rest of the runtime given up */
 	/* admission (dl_bw_lock) */
 	bool admitted;
@@ -126,6 +127,9 @@ struct dl_entity {
 	/* statistics */
 	u64 nr_throttled;  /* times its runtime ran out (or it yielded) */
 	u64 nr_replenished;
+	u64 max_overrun;   /* most run time charged beyond the budget (ns) */
+	u64 exec;          /* run time charged to the server since it started */
+	u64 since;         /* rq clock when it entered the class */
 };
 
 struct sched_class {
@@ -343,9 +347,11 @@ int sched_set_rt(struct thread *t, int policy, int prio);
  * P outside [SCHED_DL_PERIOD_MIN, SCHED_DL_PERIOD_MAX] (Linux
  * __checkparam_dl); -EPERM: idle thread; -EBUSY: admission control refuses
  * the bandwidth Q/P. On error nothing changes. On success the bandwidth is
- * admitted (replacing t's old one) and t starts a fresh period at its next
- * enqueue (deadline = now + D, runtime = Q); a queued t is requeued at once
- * and rq->need_resched is set. Partitioned mode: t's bandwidth is charged to
+ * admitted (replacing t's old one). A thread new to the class starts a
+ * fresh period (deadline = now + D, runtime = Q); one already in it keeps
+ * its server state (as Linux does): deadline, throttling and debt, runtime
+ * cut to the new Q, so re-setting parameters never buys budget. A queued t is requeued at once and
+ * rq->need_resched is set. Partitioned mode: t's bandwidth is charged to
  * one CPU (t->dl.bw_cpu): the CPU it already holds bandwidth on, else its
  * only allowed online CPU, else the allowed online CPU with the most free
  * bandwidth (ties: the CPU t is on, then the lowest). If that is not t->cpu
@@ -368,6 +374,8 @@ struct sched_dl_info {
 	u64 abs_deadline;             /* current absolute deadline (rq clock) */
 	s64 remaining;                /* runtime left in this period */
 	u64 nr_throttled, nr_replenished;
+	u64 max_overrun;              /* ns run beyond the budget, worst case */
+	u64 exec, since;              /* CPU time as a deadline thread, and since when */
 	u32 bw_ppm;                   /* Q/P in parts per million */
 	u32 cpu;                      /* partitioned: CPU holding its bandwidth */
 	bool throttled;

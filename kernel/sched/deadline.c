@@ -321,6 +321,7 @@ static void charge(struct dl_entity *dl, u64 delta)
 
 	if (delta > (1ULL << 62))
 		delta = 1ULL << 62;
+	dl->exec += delta;
 	dl->runtime -= (s64)delta;
 	if (dl->runtime < floor)
 		dl->runtime = floor;
@@ -384,6 +385,8 @@ static bool throttle(struct rq *rq, struct thread *t)
 
 	dl->repl_at = dl->deadline - dl->dl_deadline + dl->dl_period;
 	dl->nr_throttled++;
+	if (dl->runtime < 0 && (u64)-dl->runtime > dl->max_overrun)
+		dl->max_overrun = (u64)-dl->runtime;
 	__atomic_fetch_add(&dl_throttled_total, 1, __ATOMIC_RELAXED);
 	if (!before(rq->clock, dl->repl_at)) {
 		replenish(rq, t);
@@ -417,9 +420,22 @@ static void dl_enqueue(struct rq *rq, struct thread *t, bool wakeup)
 	BUG_ON(dl->queued);
 	dl->queued = true;
 	rq->dl.nr++;
+	if (dl->changed) {
+		/* new parameters for a thread already in the class: no new
+		 * budget, only the state cut to fit them */
+		dl->changed = false;
+		if (dl->runtime > (s64)dl->dl_runtime)
+			dl->runtime = (s64)dl->dl_runtime;
+		/* the deadline stays, even far ahead (periods of overrun debt
+		 * already paid for): pulling it in would forgive the debt */
+		if (t->throttled)
+			dl->repl_at = dl->deadline - dl->dl_deadline + dl->dl_period;
+	}
 	if (dl->is_new) {
 		dl->is_new = false;
 		dl->yielded = false;
+		dl->since = rq->clock;
+		dl->exec = 0;
 		start_period(rq, dl);
 		if (t->throttled)
 			rq_unthrottle(rq, t);
@@ -490,7 +506,15 @@ static void dl_put_prev(struct rq *rq, struct thread *t)
 
 static void dl_set_next(struct rq *rq, struct thread *t)
 {
-	BUG_ON(!t->dl.in_ready || rq->dl.curr);
+	BUG_ON(rq->dl.curr);
+	if (t->throttled) {
+		/* only sched_set_*() on the running thread, which has just
+		 * been throttled: it stays in the timers tree */
+		rq->dl.curr = t;
+		note_curr(rq);
+		return;
+	}
+	BUG_ON(!t->dl.in_ready);
 	ready_del(rq, t);
 	rq->dl.curr = t;
 	note_curr(rq);
@@ -508,9 +532,9 @@ static bool dl_tick(struct rq *rq, struct thread *t, u64 delta)
 			throttle(rq, t);
 		return false;
 	}
-	if (t->throttled)
-		return true;
 	charge(dl, delta);
+	if (t->throttled)
+		return true; /* still running until the switch: charged too */
 	if (dl->runtime <= 0 && throttle(rq, t))
 		return true;
 	note_curr(rq); /* a replenishment may have moved d */
@@ -712,9 +736,13 @@ void dl_apply_params(struct thread *t, u64 runtime, u64 deadline, u64 period)
 	dl->dl_runtime = runtime;
 	dl->dl_deadline = deadline;
 	dl->dl_period = period ? period : deadline;
+	BUG_ON(dl->queued);
+	if (t->class == &dl_sched_class) {
+		dl->changed = true;
+		return;
+	}
 	dl->is_new = true;
 	dl->yielded = false;
-	BUG_ON(dl->queued);
 	t->throttled = false; /* off the run queue: only the flag */
 }
 
@@ -754,6 +782,9 @@ int sched_dl_get(const struct thread *t, struct sched_dl_info *out)
 	out->remaining = t->dl.runtime;
 	out->nr_throttled = t->dl.nr_throttled;
 	out->nr_replenished = t->dl.nr_replenished;
+	out->max_overrun = t->dl.max_overrun;
+	out->exec = t->dl.exec;
+	out->since = t->dl.since;
 	out->bw_ppm = bw_ppm(t->dl.dl_bw);
 	out->cpu = t->dl.bw_cpu;
 	out->throttled = t->throttled;
