@@ -27,8 +27,20 @@
  * pushes one to an idle CPU every 20 ms (periodic balance). Both honour
  * affinity. Wake-ups prefer an idle allowed CPU.
  *
+ * Deadline threads (deadline.c): a partitioned one may only run on the CPU
+ * holding its bandwidth (allowed() asks sched_dl_cpu_allowed), so neither
+ * balancing nor wake-up placement moves it; its budget is enforced by the
+ * slice timer even when it runs alone. Under global EDF a waking deadline
+ * thread goes to the allowed CPU running the lowest-priority work
+ * (select_cpu_dl: idle, then not deadline, then the latest deadline), one
+ * left waiting behind an earlier deadline asks that CPU to reschedule
+ * (dl_push_hint), and a CPU without a ready deadline thread pulls the
+ * earliest-deadline one queued elsewhere at the start of schedule() and
+ * before idling (dl_pull). A thread's bandwidth is released when it exits.
+ *
  * Lock order: two run queues by ascending CPU number; rq->lock before
- * timer locks; thread_lock is never taken inside rq->lock.
+ * timer locks and before deadline.c's dl_bw_lock (innermost); thread_lock
+ * is never taken inside rq->lock.
  * Accounting: rq->time_* by mode (idle, kernel, irq; user with the user-mode
  * issue), thread->sum_exec for each thread. */
 #include <rayos/thread.h>
