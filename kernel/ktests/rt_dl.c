@@ -274,3 +274,72 @@ KTEST(rt, dl_two_servers_share)
 			   (unsigned long long)(ca / 1000), (unsigned long long)(cb / 1000),
 			   (unsigned long long)(el / 1000));
 }
+
+struct both_ctx {
+	struct thread *a, *b;
+};
+
+/* Global EDF through the real core: two 70% servers exceed one CPU but fit
+ * two; started on the same CPU, they must end up running at the same time
+ * on two CPUs (the balancer, the push hint and the pull), and a third 70%
+ * server exceeds the root domain. Needs a third CPU for the observer. */
+KTEST(rt, dl_global_spreads)
+{
+	if (nr_cpus_online < 3)
+		KT_SKIP("needs 3 CPUs");
+	u32 c1 = last_cpu(), c0 = c1 - 1;
+	KT_ASSERT(cpus[c0].online);
+	KT_ASSERT(sched_dl_nr_threads() == 0);
+	KT_ASSERT(sched_dl_set_global(true) == 0);
+	struct thread *a = kthread_create_on(spin_until_stopped, NULL, "dl-g1", 1ULL << c0);
+	struct thread *b = kthread_create_on(spin_until_stopped, NULL, "dl-g2", 1ULL << c0);
+	KT_ASSERT(a && b);
+	KT_EXPECT_EQ(thread_set_deadline(a, 14 * MS, 20 * MS, 20 * MS, 0), 0);
+	KT_EXPECT_EQ(thread_set_deadline(b, 21 * MS, 30 * MS, 30 * MS, 0), 0);
+	u32 adm = 0;
+	sched_dl_bw(c0, &adm, NULL);
+	u32 expect = 1400000 / nr_cpus_online; /* the root domain's share */
+	KT_EXPECT(adm + 2 >= expect && adm <= expect + 2);
+	/* admission per root domain: 90% servers until the sum would pass
+	 * 95% of every online CPU */
+	struct thread *c[8];
+	u32 fits = (950000 * nr_cpus_online - 1400000) / 900000, nc = 0;
+	for (; nc < 8; nc++) {
+		c[nc] = kthread_create(sleep_until_stopped, NULL, "dl-g90");
+		KT_ASSERT(c[nc] != NULL);
+		int r = thread_set_deadline(c[nc], 9 * MS, 10 * MS, 10 * MS, 0);
+		if (r) {
+			KT_EXPECT_EQ(r, -EBUSY);
+			nc++;
+			break;
+		}
+	}
+	KT_EXPECT_EQ(nc, fits + 1);
+	for (u32 i = 0; i < nc; i++) {
+		thread_stop(c[i]);
+		thread_join(c[i], NULL);
+	}
+	KT_EXPECT_EQ(sched_dl_set_global(false), -EBUSY);
+	KT_EXPECT_EQ(thread_set_affinity(a, (1ULL << c0) | (1ULL << c1)), 0);
+	KT_EXPECT_EQ(thread_set_affinity(b, (1ULL << c0) | (1ULL << c1)), 0);
+	u32 both = 0, samples = 0;
+	for (int i = 0; i < 300; i++) {
+		thread_sleep_ns(3 * MS);
+		samples++;
+		if (READ_ONCE(a->on_cpu) && READ_ONCE(b->on_cpu) && READ_ONCE(a->cpu) != READ_ONCE(b->cpu))
+			both++;
+	}
+	kprintf("        # global EDF: two 70%% servers ran at once in %u of %u samples\n", both, samples);
+	KT_EXPECT(both > 0);
+	struct sched_dl_info ia, ib;
+	KT_EXPECT_EQ(thread_get_deadline(a, &ia), 0);
+	KT_EXPECT_EQ(thread_get_deadline(b, &ib), 0);
+	cbs_bound_holds(t, "global 14/20", &ia);
+	cbs_bound_holds(t, "global 21/30", &ib);
+	thread_stop(a);
+	thread_stop(b);
+	thread_join(a, NULL);
+	thread_join(b, NULL);
+	KT_EXPECT_EQ(sched_dl_nr_threads(), 0);
+	KT_EXPECT_EQ(sched_dl_set_global(false), 0);
+}

@@ -269,6 +269,17 @@ static void dl_push_hint(struct rq *rq, struct thread *t)
 	arch_smp_send_resched((u32)c);
 }
 
+/* Global EDF: a deadline thread waits on rq (locked) while rq runs
+ * something else: ask a CPU running lower-priority work to pull it. */
+static void dl_push_waiting(struct rq *rq)
+{
+	if (!sched_dl_global() || !rq->dl.next_dl_valid || rq->curr == rq->idle)
+		return;
+	struct rb_node *n = rb_first_cached(&rq->dl.ready);
+	if (n)
+		dl_push_hint(rq, rb_entry(n, struct thread, dl.node));
+}
+
 static void enqueue_and_preempt(struct rq *rq, struct thread *t, bool wakeup)
 {
 	core_enqueue(rq, t, wakeup);
@@ -308,6 +319,7 @@ static void finish_switch(void)
 		WRITE_ONCE(prev->on_cpu, false);
 	bool prev_dead = prev && prev->state == THREAD_DEAD;
 	arm_slice_timer(rq);
+	dl_push_waiting(rq);
 	spin_unlock(&rq->lock);
 	if (mig) {
 		/* it may not run here any more: put it where it may */
@@ -495,6 +507,7 @@ static void class_timer_fired(struct timer_event *ev)
 	account(rq, now);
 	if (!rq_class_timers(rq, now))
 		arm_slice_timer(rq); /* also re-arms this timer */
+	dl_push_waiting(rq); /* a replenished thread may have to wait here */
 	spin_unlock(&rq->lock);
 }
 
