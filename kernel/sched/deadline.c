@@ -29,6 +29,12 @@
  *     that blocks while throttled is replenished when it wakes.
  *   - Yield = the job is done: the rest of the runtime is given up until
  *     the next replenishment (Linux's dl_yielded).
+ *   - New parameters for a thread already in the class keep its server
+ *     state (deadline, throttling, debt; runtime cut to the new Q), as
+ *     Linux does: re-parametrising never buys budget. A thread new to the
+ *     class starts a period at its next enqueue.
+ *   - A throttled thread still running (its switch pending) is charged
+ *     too: nothing it runs escapes the budget.
  *   - slice_left is the runtime left (or sooner, the LLF crossing), so the
  *     core's one-shot timer enforces the budget to the nanosecond.
  * Policies inside the class (struct dl_policy_ops, registered by name,

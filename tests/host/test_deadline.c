@@ -71,7 +71,7 @@ struct dth {
 	bool sleeping, started;
 	/* statistics */
 	u64 sim_exec, jobs, misses, max_resp;
-	u64 srv_dl, srv_exec, srv_max_over; /* server-period budget check */
+	u64 srv_dl, srv_exec, srv_q; /* server-period budget check */
 	bool srv_valid;
 };
 
@@ -356,7 +356,9 @@ static void check_state(bool settled)
 			d->srv_valid = true;
 			d->srv_dl = t->dl.deadline;
 			d->srv_exec = 0;
+			d->srv_q = 0;
 		}
+		d->srv_q = MAX(d->srv_q, t->dl.dl_runtime); /* Q may change mid-period */
 	}
 }
 
@@ -441,7 +443,7 @@ static void sim_run_until(u64 end)
 				 * when only the tick enforces it */
 				u64 slack = S.slice_timer ? 0 : S.tick_ns;
 				d->srv_exec += delta;
-				if (d->srv_exec > cur->dl.dl_runtime + slack) {
+				if (d->srv_exec > MAX(d->srv_q, cur->dl.dl_runtime) + slack) {
 					print_error("%s ran %llu ns in one server period (Q %llu)\n", cur->name,
 						    (unsigned long long)d->srv_exec,
 						    (unsigned long long)cur->dl.dl_runtime);
@@ -878,6 +880,49 @@ static void test_throttle_timing(void **state)
 	assert_true(exec >= 2500 * US * 1000 && exec <= 2500 * US * 1001 + MS);
 }
 
+/* New parameters for a thread already in the class buy no budget: its
+ * deadline, throttling and debt stay, the runtime is only cut. */
+static void test_reparam_keeps_state(void **state)
+{
+	(void)state;
+	sim_reset(1, 0, 0, true);
+	struct rq *rq = &S.cpu[0].rq;
+	struct dth *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 0);
+	sim_run_until(5 * MS);
+	assert_true(g->t.throttled);
+	rq->clock = now_abs();
+	assert_int_equal(sched_set_deadline(&g->t, 2 * MS, 10 * MS, 10 * MS, 0), 0);
+	assert_true(g->t.throttled);
+	assert_int_equal(rq->nr_running, 0);
+	assert_int_equal(rq_next_event(rq), 10 * MS);
+	rq->need_resched = false;
+	sim_run_until(10 * MS);
+	assert_int_equal(g->t.dl.runtime, 2 * MS);
+	assert_int_equal(g->t.dl.deadline, 20 * MS);
+	sim_run_until(11 * MS);
+	/* running, 1 ms left: a bigger reservation does not refill it */
+	rq->clock = now_abs();
+	assert_int_equal(sched_set_deadline(&g->t, 5 * MS, 20 * MS, 20 * MS, 0), 0);
+	assert_ptr_equal(rq->curr, &g->t);
+	assert_int_equal(g->t.dl.runtime, 1 * MS);
+	assert_int_equal(g->t.dl.deadline, 20 * MS);
+	sim_run_until(12 * MS);
+	assert_true(g->t.throttled);
+	assert_int_equal(rq_next_event(rq), 20 * MS); /* d - D + P, new D and P */
+	sim_run_until(20 * MS);
+	assert_int_equal(g->t.dl.deadline, 40 * MS);
+	assert_int_equal(g->t.dl.runtime, 5 * MS);
+	assert_int_equal(g->sim_exec, 3 * MS + 2 * MS);
+	/* a smaller runtime cuts what is left */
+	sim_run_until(21 * MS);
+	rq->clock = now_abs();
+	assert_int_equal(sched_set_deadline(&g->t, 2 * MS, 20 * MS, 20 * MS, 0), 0);
+	assert_int_equal(g->t.dl.runtime, 2 * MS);
+	sim_run_until(23 * MS);
+	assert_true(g->t.throttled);
+	assert_int_equal(g->sim_exec, 3 * MS + 2 * MS + 3 * MS);
+}
+
 static void test_yield_gives_up_runtime(void **state)
 {
 	(void)state;
@@ -1116,6 +1161,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_edf_utilization_one, teardown),
 		cmocka_unit_test_teardown(test_cbs_isolation, teardown),
 		cmocka_unit_test_teardown(test_throttle_timing, teardown),
+		cmocka_unit_test_teardown(test_reparam_keeps_state, teardown),
 		cmocka_unit_test_teardown(test_yield_gives_up_runtime, teardown),
 		cmocka_unit_test_teardown(test_constrained_deadline, teardown),
 		cmocka_unit_test_teardown(test_wakeup_rule, teardown),
