@@ -280,9 +280,11 @@ struct both_ctx {
 };
 
 /* Global EDF through the real core: two 70% servers exceed one CPU but fit
- * two; started on the same CPU, they must end up running at the same time
- * on two CPUs (the balancer, the push hint and the pull), and a third 70%
- * server exceeds the root domain. Needs a third CPU for the observer. */
+ * two. Started on CPU c0 while a fair spinner keeps CPU c1 busy (so the
+ * load balancer, which only feeds idle CPUs, would leave them there), they
+ * must end up running at the same time on c0 and c1: the one left waiting
+ * asks c1, which runs lower-priority work, to pull it. Admission is per
+ * root domain. Needs a third CPU for the observer. */
 KTEST(rt, dl_global_spreads)
 {
 	if (nr_cpus_online < 3)
@@ -291,6 +293,8 @@ KTEST(rt, dl_global_spreads)
 	KT_ASSERT(cpus[c0].online);
 	KT_ASSERT(sched_dl_nr_threads() == 0);
 	KT_ASSERT(sched_dl_set_global(true) == 0);
+	struct thread *f = kthread_create_on(spin_until_stopped, NULL, "fair-c1", 1ULL << c1);
+	KT_ASSERT(f != NULL);
 	struct thread *a = kthread_create_on(spin_until_stopped, NULL, "dl-g1", 1ULL << c0);
 	struct thread *b = kthread_create_on(spin_until_stopped, NULL, "dl-g2", 1ULL << c0);
 	KT_ASSERT(a && b);
@@ -338,8 +342,10 @@ KTEST(rt, dl_global_spreads)
 	cbs_bound_holds(t, "global 21/30", &ib);
 	thread_stop(a);
 	thread_stop(b);
+	thread_stop(f);
 	thread_join(a, NULL);
 	thread_join(b, NULL);
+	thread_join(f, NULL);
 	KT_EXPECT_EQ(sched_dl_nr_threads(), 0);
 	KT_EXPECT_EQ(sched_dl_set_global(false), 0);
 }
