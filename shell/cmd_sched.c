@@ -20,12 +20,33 @@ static u64 cpu_ns_snapshot(struct thread *t)
 	return ns;
 }
 
-/* Scheduling parameters: rt priority, nice, share policy (of the thread's
+/* ns in the largest unit that divides it: 10ms, 250us, 1500ns */
+static int short_ns(char *buf, size_t n, u64 ns)
+{
+	if (ns && ns % NSEC_PER_MSEC == 0)
+		return snprintf(buf, n, "%llums", (unsigned long long)(ns / NSEC_PER_MSEC));
+	if (ns && ns % NSEC_PER_USEC == 0)
+		return snprintf(buf, n, "%lluus", (unsigned long long)(ns / NSEC_PER_USEC));
+	return snprintf(buf, n, "%lluns", (unsigned long long)ns);
+}
+
+/* Scheduling parameters: deadline runtime/period, rt priority, nice, share policy (of the thread's
  * CPU) and effective tickets ("->ID" while lending them to thread ID), or
  * a sporadic server's high/low priorities ("lo" while at the low one). */
 static void prio_text(struct thread *t, char *buf, size_t n)
 {
-	if (t->policy == SCHED_STRIDE) {
+	struct sched_dl_info dl;
+	if (t->policy == SCHED_DEADLINE && !sched_dl_get(t, &dl)) {
+		/* dl RUNTIME/PERIOD, or RUNTIME/DEADLINE/PERIOD when D < P */
+		char q[16], d[16], p[16];
+		short_ns(q, sizeof(q), dl.runtime);
+		short_ns(d, sizeof(d), dl.deadline);
+		short_ns(p, sizeof(p), dl.period);
+		if (dl.deadline != dl.period)
+			snprintf(buf, n, "dl %s/%s/%s", q, d, p);
+		else
+			snprintf(buf, n, "dl %s/%s", q, p);
+	} else if (t->policy == SCHED_STRIDE) {
 		const char *pol = sched_share_policy_name(t->cpu);
 		struct thread *to = READ_ONCE(t->share.lent_to);
 		if (to)
@@ -47,10 +68,10 @@ static void prio_text(struct thread *t, char *buf, size_t n)
 static void ps_line(struct thread *t, void *ctx)
 {
 	(void)ctx;
-	char prio[24];
+	char prio[48];
 	prio_text(t, prio, sizeof(prio));
 	u64 ns = cpu_ns_snapshot(t);
-	shell_printf("%5u %-15s %-9s %-5s %-15s %3u %16llx %7llu.%03llu\n", t->tid, t->name,
+	shell_printf("%5u %-15s %-9s %-8s %-15s %3u %16llx %7llu.%03llu\n", t->tid, t->name,
 		     thread_state_name(t->state), t->class ? t->class->name : "?", prio, t->cpu,
 		     (unsigned long long)t->affinity, (unsigned long long)(ns / NSEC_PER_SEC),
 		     (unsigned long long)(ns % NSEC_PER_SEC / NSEC_PER_MSEC));
@@ -61,7 +82,7 @@ static int cmd_ps(int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return -EINVAL;
-	shell_printf("%5s %-15s %-9s %-5s %-15s %3s %16s %11s\n", "TID", "NAME", "STATE", "CLASS",
+	shell_printf("%5s %-15s %-9s %-8s %-15s %3s %16s %11s\n", "TID", "NAME", "STATE", "CLASS",
 		     "PRIO", "CPU", "AFFINITY", "CPU TIME s");
 	thread_for_each(ps_line, NULL);
 	return 0;
@@ -118,7 +139,7 @@ static void top_line(struct thread *t, void *ctx)
 			after = p->b->ns[i];
 	u64 d = after > before ? after - before : 0;
 	u64 pm = p->interval ? d * 1000 / p->interval : 0; /* per mille of one CPU */
-	char prio[24];
+	char prio[48];
 	prio_text(t, prio, sizeof(prio));
 	shell_printf("%5u %-15s %-9s %-15s %3u %4llu.%llu%%\n", t->tid, t->name, thread_state_name(t->state),
 		     prio, t->cpu, (unsigned long long)(pm / 10), (unsigned long long)(pm % 10));

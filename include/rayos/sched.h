@@ -21,10 +21,18 @@
  * rq->clock as "now", so the caller updates rq->clock first.
  *
  * Thread set-up: a new struct thread starts zeroed (class NULL) and gets
- * its class from sched_set_fair(), sched_set_rt(), sched_set_share() or
- * sched_set_sporadic() before its first rq_enqueue(). Implementation: kernel/sched/core_rq.c (registry, run-queue
- * operations), fair.c (CFS), rt.c (SCHED_FIFO/SCHED_RR, sporadic servers),
- * stride.c (proportional share), idle.c. */
+ * its class from sched_set_fair(), sched_set_rt(), sched_set_deadline(),
+ * sched_set_share() or sched_set_sporadic() before its first rq_enqueue().
+ * Implementation: kernel/sched/core_rq.c (registry, run-queue operations),
+ * deadline.c (SCHED_DEADLINE: EDF/LLF with CBS), rt.c (SCHED_FIFO/SCHED_RR,
+ * sporadic servers), stride.c (proportional share), fair.c (CFS), idle.c.
+ *
+ * Throttling: a class may hold a queued thread (on_rq) unable to run (the
+ * deadline class, when its runtime is exhausted): t->throttled is then set
+ * and the thread is not counted in rq->nr_running (as in Linux, where a
+ * throttled SCHED_DEADLINE task is on_rq but not in dl_rq->dl_nr_running
+ * nor rq->nr_running). Classes change it only through rq_throttle() and
+ * rq_unthrottle(). */
 #ifndef RAYOS_SCHED_H
 #define RAYOS_SCHED_H
 #include <rayos/types.h>
@@ -51,7 +59,7 @@
 #define NICE_MIN (-20)
 #define NICE_MAX 19
 
-/* Class ranks (lower runs first), with room for the deadline class. */
+/* Class ranks (lower runs first). */
 #define SCHED_RANK_DEADLINE 10
 #define SCHED_RANK_RT       20
 #define SCHED_RANK_SHARE    25
@@ -169,6 +177,34 @@ struct share_entity {
 	bool queued, placed;
 };
 
+/* Per-thread state of the deadline class (kernel/sched/deadline.c).
+ * Times are rq-clock ns; absolute ones are compared wrap-safely. */
+struct dl_entity {
+	/* parameters (sched_set_deadline), constant while admitted */
+	u64 dl_runtime, dl_deadline, dl_period; /* Q <= D <= P */
+	u64 dl_bw;         /* Q / P << SCHED_DL_BW_SHIFT, rounded down */
+	/* CBS server state */
+	u64 deadline;      /* absolute deadline of the current job/period */
+	s64 runtime;       /* runtime left; <= 0 when exhausted (debt) */
+	u64 repl_at;       /* throttled: replenishment instant */
+	u64 key;           /* the policy's key while in the ready tree */
+	struct rb_node node;  /* in rq->dl.ready, or rq->dl.timers if throttled */
+	bool queued;       /* counted in rq->dl.nr (t->on_rq, dl class) */
+	bool in_ready, in_timers;
+	bool is_new;       /* next enqueue starts a fresh period */
+	bool changed;      /* new parameters: next enqueue fits the state to them */
+	bool yielded;      /* job done: rest of the runtime given up */
+	/* admission (dl_bw_lock) */
+	bool admitted;
+	u32 bw_cpu;        /* partitioned: the CPU whose bandwidth it holds */
+	/* statistics */
+	u64 nr_throttled;  /* times its runtime ran out (or it yielded) */
+	u64 nr_replenished;
+	u64 max_overrun;   /* most run time charged beyond the budget (ns) */
+	u64 exec;          /* run time charged to the server since it started */
+	u64 since;         /* rq clock when it entered the class */
+};
+
 struct sched_class {
 	const char *name;
 	/* mandatory */
@@ -234,6 +270,24 @@ struct share_rq {
 	u64 nr_picks;
 };
 
+struct dl_policy_ops;
+struct dl_rq {
+	struct rb_root_cached ready;  /* runnable, not running: by (key, deadline) */
+	struct rb_root_cached timers; /* throttled and queued: by repl_at */
+	struct thread *curr;    /* the running deadline thread (in no tree) */
+	struct thread *last;    /* the deadline thread that ran last (ties) */
+	const struct dl_policy_ops *policy; /* edf by default */
+	u32 nr;                 /* threads queued in the class (incl. throttled) */
+	u32 nr_throttled;       /* of those, throttled */
+	/* for lock-free readers (global placement): deadline of the running
+	 * deadline thread, valid when curr_dl_valid */
+	u64 curr_dl;
+	bool curr_dl_valid;
+	/* and the deadline of the first ready one, valid when next_dl_valid */
+	u64 next_dl;
+	bool next_dl_valid;
+};
+
 struct rq {
 	spinlock_t lock;
 	/* rq->lock protects: */
@@ -241,6 +295,7 @@ struct rq {
 	u32 nr_running;        /* runnable threads incl. the current one, excl. idle */
 	struct thread *curr, *idle;
 	u64 clock;             /* ns, updated by the core */
+	struct dl_rq dl;
 	struct fair_rq fair;
 	struct rt_rq rt;
 	struct share_rq share;
@@ -272,6 +327,9 @@ struct thread {
 	u32 cpu;                /* CPU whose run queue holds it, or last ran on */
 	cpumask_t affinity;
 	bool on_rq;
+	bool throttled;         /* queued but held by its class: not counted in
+				 * nr_running (rq_throttle/rq_unthrottle) */
+	struct dl_entity dl;
 	struct fair_entity fair;
 	struct rt_entity rt;
 	struct share_entity share;
@@ -313,9 +371,10 @@ struct thread {
 int sched_class_register(struct sched_class *c, int rank);
 const struct sched_class *sched_class_first(void);
 const struct sched_class *sched_class_find(const char *name);
-extern struct sched_class fair_sched_class, rt_sched_class, idle_sched_class, share_sched_class;
-/* Registers rt, share, fair and idle at SCHED_RANK_* (and the share
- * policies "stride" and "lottery"); 0 or the first error. */
+extern struct sched_class dl_sched_class, fair_sched_class, rt_sched_class, idle_sched_class,
+	share_sched_class;
+/* Registers deadline, rt, share, fair and idle at SCHED_RANK_* (and the
+ * share policies "stride" and "lottery"); 0 or the first error. */
 int sched_classes_init(void);
 
 /* ---- run queue operations (core; portable, used by the hosted sim) ---- */
@@ -347,6 +406,12 @@ u64 rq_next_event(const struct rq *rq);
 /* The class timer fired: charge curr up to now and let every class handle
  * its due events. Returns rq->need_resched. */
 bool rq_class_timers(struct rq *rq, u64 now);
+
+/* A class stops (rq_throttle) or resumes (rq_unthrottle) counting queued
+ * thread t in rq->nr_running; sets/clears t->throttled. t may be off the
+ * run queue (blocking): then only the flag changes. */
+void rq_throttle(struct rq *rq, struct thread *t);
+void rq_unthrottle(struct rq *rq, struct thread *t);
 
 /* nice -> weight (Linux's sched_prio_to_weight); nice outside -20..19 is
  * clamped. */
@@ -409,5 +474,102 @@ u64 share_effective_tickets(const struct thread *t);
 int sched_share_transfer(struct thread *from, struct thread *to);
 /* Undo from's loan exactly; -EINVAL if it lends nothing. */
 int sched_share_return(struct thread *from);
+
+/* ---- the deadline class (kernel/sched/deadline.c) ----
+ *
+ * SCHED_DEADLINE semantics (Linux Documentation/scheduler/sched-deadline.rst):
+ * a thread reserves runtime Q every period P, to be used within relative
+ * deadline D (Q <= D <= P). A constant bandwidth server (CBS) enforces the
+ * reservation: a thread that uses up Q is throttled until its next period.
+ * Admission control keeps the sum of Q/P per CPU (partitioned, default) or
+ * per root domain (global) under a cap, default 95%. */
+#define SCHED_DL_BW_SHIFT 20                 /* Linux's BW_SHIFT */
+#define SCHED_DL_BW_UNIT (1ULL << SCHED_DL_BW_SHIFT)
+#define SCHED_DL_RUNTIME_MIN 1024ULL         /* 1 << DL_SCALE */
+#define SCHED_DL_PERIOD_MIN (100ULL * 1000)  /* sysctl_sched_dl_period_min: 100 us */
+#define SCHED_DL_PERIOD_MAX ((1ULL << 22) * 1000) /* sysctl_sched_dl_period_max: ~4.19 s */
+#define SCHED_DL_CAP_DEFAULT_PPM 950000u     /* 95% */
+#define SCHED_DL_LLF_GRAN_DEFAULT_NS (500ULL * 1000)
+
+/* Set t's class to deadline with runtime Q, relative deadline D and period
+ * P in ns (P = 0 means P = D); flags are reserved and must be 0.
+ * -EINVAL: t NULL, flags, Q < 1024, D = 0, Q > D, D > P, a value >= 2^63,
+ * P outside [SCHED_DL_PERIOD_MIN, SCHED_DL_PERIOD_MAX] (Linux
+ * __checkparam_dl); -EPERM: idle thread; -EBUSY: admission control refuses
+ * the bandwidth Q/P. On error nothing changes. On success the bandwidth is
+ * admitted (replacing t's old one). A thread new to the class starts a
+ * fresh period (deadline = now + D, runtime = Q); one already in it keeps
+ * its server state (as Linux does): deadline, throttling and debt, runtime
+ * cut to the new Q, so re-setting parameters never buys budget. A queued t is requeued at once and
+ * rq->need_resched is set. Partitioned mode: t's bandwidth is charged to
+ * one CPU (t->dl.bw_cpu): the CPU it already holds bandwidth on, else its
+ * only allowed online CPU, else the allowed online CPU with the most free
+ * bandwidth (ties: the CPU t is on, then the lowest). If that is not t->cpu
+ * and t is queued, the caller moves it (sched_dl_cpu_allowed() says where it
+ * may run). The caller holds the lock of t's run queue if t is queued.
+ * Safe in interrupt context: no allocation, no sleeping. */
+int sched_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period, unsigned flags);
+/* May t run on cpu as far as the deadline class is concerned? (A
+ * partitioned deadline thread only on its bw_cpu.) */
+bool sched_dl_cpu_allowed(const struct thread *t, u32 cpu);
+/* A deadline thread leaves the class (other class, exit): its bandwidth is
+ * released and its server state cleared. Called by the core with t off the
+ * run queue. No-op for other threads. */
+void sched_dl_leave(struct thread *t);
+
+/* Parameters and counters of a deadline thread (caller holds its rq lock
+ * or accepts a torn snapshot); -EINVAL if t is not in the deadline class. */
+struct sched_dl_info {
+	u64 runtime, deadline, period; /* parameters, ns */
+	u64 abs_deadline;             /* current absolute deadline (rq clock) */
+	s64 remaining;                /* runtime left in this period */
+	u64 nr_throttled, nr_replenished;
+	u64 max_overrun;              /* ns run beyond the budget, worst case */
+	u64 exec, since;              /* CPU time as a deadline thread, and since when */
+	u32 bw_ppm;                   /* Q/P in parts per million */
+	u32 cpu;                      /* partitioned: CPU holding its bandwidth */
+	bool throttled;
+};
+int sched_dl_get(const struct thread *t, struct sched_dl_info *out);
+
+/* Admission control. cap in ppm of one CPU (0..1000000): -EINVAL beyond,
+ * -EBUSY below what that CPU (partitioned) or the root domain (global)
+ * already admitted, -ENODEV for a CPU outside MAX_CPUS. sched_dl_bw gives
+ * the CPU's admitted bandwidth and cap in ppm (global mode: the root
+ * domain's total shared evenly by the online CPUs). */
+int sched_dl_set_cap(u32 cpu, u32 ppm);
+int sched_dl_bw(u32 cpu, u32 *admitted_ppm, u32 *cap_ppm);
+/* Global EDF: admission per root domain (all online CPUs: sum <= the sum of
+ * their caps) and the core migrates deadline threads between CPUs.
+ * -EBUSY while any deadline thread exists. */
+int sched_dl_set_global(bool on);
+bool sched_dl_global(void);
+u32 sched_dl_nr_threads(void);           /* admitted deadline threads */
+u64 sched_dl_throttled_total(void);      /* rayos_sched_throttled_total */
+
+/* Policies inside the class: an ops table registered by name, chosen per
+ * run queue. key() orders the ready tree (wrap-safe, ties by deadline, then
+ * queueing order); preempt_after(rq, curr, w) is how many more ns curr may
+ * run before waiting w should take over: 0 = now, ~0 = never while nothing
+ * else changes. Built in: "edf" (key = absolute deadline, never preempt on
+ * a tie) and "llf" (key = deadline - remaining runtime, the latest start
+ * time: laxity = key - now; w takes over when its laxity is lower by more
+ * than the LLF granularity). Registration: -EINVAL missing name or hook,
+ * -EEXIST duplicate name, -ENOSPC table full. */
+struct dl_policy_ops {
+	const char *name;
+	u64 (*key)(const struct thread *t);
+	u64 (*preempt_after)(const struct rq *rq, const struct thread *curr, const struct thread *w);
+};
+int sched_dl_policy_register(const struct dl_policy_ops *ops);
+const struct dl_policy_ops *sched_dl_policy_find(const char *name);
+/* Switch rq's policy (caller holds rq->lock): the ready tree is rebuilt
+ * with the new keys. -ENOENT for an unknown name. */
+int dl_rq_set_policy(struct rq *rq, const char *name);
+const char *dl_rq_policy_name(const struct rq *rq);
+void sched_dl_set_llf_gran(u64 ns);
+u64 sched_dl_llf_gran(void);
+/* Forget all admission state (hosted tests, between simulations). */
+void sched_dl_reset(void);
 
 #endif

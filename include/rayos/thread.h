@@ -53,6 +53,14 @@ const char *sched_share_policy_name(u32 cpu);
  * with every run queue locked). */
 int thread_share_transfer(struct thread *from, struct thread *to);
 int thread_share_return(struct thread *from);
+/* SCHED_DEADLINE (see sched_set_deadline in sched.h for the rules and
+ * errors); callable from interrupt context. */
+int thread_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period, unsigned flags);
+/* Parameters and counters of a deadline thread; -EINVAL for others. */
+int thread_get_deadline(struct thread *t, struct sched_dl_info *info);
+/* Policy of CPU cpu's deadline class ("edf", "llf", or one registered by
+ * sched_dl_policy_register): 0, -ENOENT (unknown), -ENODEV (bad CPU). */
+int sched_dl_set_policy(u32 cpu, const char *name);
 const char *thread_state_name(enum thread_state s);
 
 /* Look a thread up by id and call fn on it with the thread list locked;

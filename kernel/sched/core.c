@@ -27,8 +27,20 @@
  * pushes one to an idle CPU every 20 ms (periodic balance). Both honour
  * affinity. Wake-ups prefer an idle allowed CPU.
  *
+ * Deadline threads (deadline.c): a partitioned one may only run on the CPU
+ * holding its bandwidth (allowed() asks sched_dl_cpu_allowed), so neither
+ * balancing nor wake-up placement moves it; its budget is enforced by the
+ * slice timer even when it runs alone. Under global EDF a waking deadline
+ * thread goes to the allowed CPU running the lowest-priority work
+ * (select_cpu_dl: idle, then not deadline, then the latest deadline), one
+ * left waiting behind an earlier deadline asks that CPU to reschedule
+ * (dl_push_hint), and a CPU without a ready deadline thread pulls the
+ * earliest-deadline one queued elsewhere at the start of schedule() and
+ * before idling (dl_pull). A thread's bandwidth is released when it exits.
+ *
  * Lock order: two run queues by ascending CPU number; rq->lock before
- * timer locks; thread_lock is never taken inside rq->lock.
+ * timer locks and before deadline.c's dl_bw_lock (innermost); thread_lock
+ * is never taken inside rq->lock.
  * Accounting: rq->time_* by mode (idle, kernel, irq; user with the user-mode
  * issue), thread->sum_exec for each thread. */
 #include <rayos/thread.h>
@@ -140,7 +152,7 @@ static cpumask_t housekeeping_mask(void)
 static bool allowed(struct thread *t, u32 cpu)
 {
 	cpumask_t bit = 1ULL << cpu;
-	if (!cpus[cpu].online || !(t->affinity & bit))
+	if (!cpus[cpu].online || !(t->affinity & bit) || !sched_dl_cpu_allowed(t, cpu))
 		return false;
 	/* on an isolated CPU only what is pinned to isolated CPUs */
 	return !(READ_ONCE(isolated_mask) & bit) || !(t->affinity & housekeeping_mask());
@@ -151,11 +163,55 @@ static bool cpu_isolated(u32 cpu)
 	return READ_ONCE(isolated_mask) & (1ULL << cpu);
 }
 
+/* How much lower-priority the work on rq is than a deadline thread with
+ * absolute deadline dl (global EDF placement, Linux find_later_rq): 3 idle,
+ * 2 not running a deadline thread, 1 running one with a later deadline
+ * (then *later says how much later), 0 none of these. Lock-free reads. */
+static int dl_lower_work(struct rq *rq, u64 dl, u64 *later)
+{
+	if (READ_ONCE(rq->curr) == rq->idle && !READ_ONCE(rq->nr_running))
+		return 3;
+	if (!READ_ONCE(rq->dl.curr_dl_valid))
+		return 2;
+	*later = READ_ONCE(rq->dl.curr_dl) - dl;
+	return (s64)*later > 0 ? 1 : 0;
+}
+
+/* Global EDF: the allowed CPU running the lowest-priority work; t's own
+ * CPU on ties. -1 when every allowed CPU runs an earlier deadline. */
+static int select_cpu_dl(struct thread *t)
+{
+	int best = -1, best_score = 0;
+	u64 best_later = 0;
+	for (u32 c = 0; c < MAX_CPUS; c++) {
+		u64 later = 0;
+		if (!allowed(t, c))
+			continue;
+		int score = dl_lower_work(&runqueues[c], t->dl.deadline, &later);
+		if (!score)
+			continue;
+		if (score > best_score || (score == best_score && score == 1 && (s64)(later - best_later) > 0) ||
+		    (score == best_score && c == t->cpu)) {
+			best = (int)c;
+			best_score = score;
+			best_later = later;
+		}
+	}
+	return best;
+}
+
 /* Prefer t's CPU if idle, then any idle allowed CPU, then the allowed CPU
- * with the fewest runnable threads. -1 if no allowed CPU is online. */
+ * with the fewest runnable threads. -1 if no allowed CPU is online. A
+ * deadline thread under global EDF goes where the lowest-priority work
+ * runs (select_cpu_dl) when there is such a CPU. */
 static int select_cpu(struct thread *t)
 {
 	int best = -1;
+	if (t->class == &dl_sched_class && sched_dl_global()) {
+		best = select_cpu_dl(t);
+		if (best >= 0)
+			return best;
+	}
 	u32 best_n = ~0u;
 	if (allowed(t, t->cpu) && READ_ONCE(runqueues[t->cpu].nr_running) == 0)
 		return (int)t->cpu;
@@ -184,9 +240,11 @@ static void arm_class_timer(struct rq *rq)
 
 static void arm_slice_timer(struct rq *rq)
 {
-	/* sporadic servers: the budget is enforced also when alone */
+	/* sporadic servers and deadline threads: the budget is enforced
+	 * also when the thread runs alone */
 	u64 left = rq->nr_running > 1 || rq->curr->policy == SCHED_RR ||
-			   rq->curr->policy == SCHED_SPORADIC ? rq_slice_left(rq) : 0;
+		   rq->curr->policy == SCHED_SPORADIC || rq->curr->policy == SCHED_DEADLINE
+		   ? rq_slice_left(rq) : 0;
 	if (left)
 		timer_arm(&rq->slice_timer, clock_monotonic_ns() + left);
 	else
@@ -217,7 +275,7 @@ static struct thread *pick_migratable(struct rq *rq, u32 cpu)
 	struct list_head *pos;
 	list_for_each(pos, &rq->threads) {
 		struct thread *t = list_entry(pos, struct thread, rq_node);
-		if (t != rq->curr && !t->on_cpu && allowed(t, cpu))
+		if (t != rq->curr && !t->on_cpu && !t->throttled && allowed(t, cpu))
 			return t;
 	}
 	return NULL;
@@ -225,10 +283,38 @@ static struct thread *pick_migratable(struct rq *rq, u32 cpu)
 
 /* Enqueue t on rq (locked) and preempt rq's current thread if t should run
  * first: here at the next schedule point, on another CPU through an IPI. */
+/* Global EDF push: deadline thread t waits on rq behind an earlier
+ * deadline; ask the allowed CPU running the lowest-priority work to
+ * reschedule, and it pulls t (dl_pull). need_resched is set without that
+ * run queue's lock: a hint, at worst lost to a concurrent schedule(),
+ * which pulls anyway. */
+static void dl_push_hint(struct rq *rq, struct thread *t)
+{
+	int c = select_cpu_dl(t);
+	if (c < 0 || (u32)c == rq->cpu)
+		return;
+	WRITE_ONCE(runqueues[c].need_resched, true);
+	arch_smp_send_resched((u32)c);
+}
+
+/* Global EDF: a deadline thread waits on rq (locked) while rq runs
+ * something else: ask a CPU running lower-priority work to pull it. */
+static void dl_push_waiting(struct rq *rq)
+{
+	if (!sched_dl_global() || !rq->dl.next_dl_valid || rq->curr == rq->idle)
+		return;
+	struct rb_node *n = rb_first_cached(&rq->dl.ready);
+	if (n)
+		dl_push_hint(rq, rb_entry(n, struct thread, dl.node));
+}
+
 static void enqueue_and_preempt(struct rq *rq, struct thread *t, bool wakeup)
 {
 	core_enqueue(rq, t, wakeup);
 	bool local = rq->cpu == this_cpu()->id;
+	if (t->class == &dl_sched_class && !t->throttled && sched_dl_global() &&
+	    rq->curr != rq->idle && !rq_wakeup_preempts(rq, t))
+		dl_push_hint(rq, t);
 	if (rq->curr == rq->idle || rq_wakeup_preempts(rq, t))
 		rq->need_resched = true;
 	else if (local)
@@ -261,6 +347,7 @@ static void finish_switch(void)
 		WRITE_ONCE(prev->on_cpu, false);
 	bool prev_dead = prev && prev->state == THREAD_DEAD;
 	arm_slice_timer(rq);
+	dl_push_waiting(rq);
 	spin_unlock(&rq->lock);
 	if (mig) {
 		/* it may not run here any more: put it where it may */
@@ -282,6 +369,42 @@ void sched_finish_switch(void)
 	arch_irq_enable();
 }
 
+/* Global EDF pull (rq->lock held, IRQs off, nothing half switched): when
+ * rq has no deadline thread ready, take the earliest-deadline queued (not
+ * running) deadline thread another CPU has, if it may run here. Drops and
+ * retakes rq->lock to lock both run queues in order (lower CPU first). */
+static void dl_pull(struct rq *rq)
+{
+	struct rq *src = NULL;
+	u64 best = 0;
+	if (!sched_dl_global() || rq->dl.next_dl_valid ||
+	    (rq->dl.curr && rq->curr == rq->dl.curr && rq->curr->state == THREAD_RUNNABLE))
+		return;
+	for (u32 c = 0; c < MAX_CPUS; c++) {
+		struct rq *o = &runqueues[c];
+		if (o == rq || !cpus[c].online || !READ_ONCE(o->dl.next_dl_valid))
+			continue;
+		u64 d = READ_ONCE(o->dl.next_dl);
+		if (!src || (s64)(d - best) < 0) {
+			src = o;
+			best = d;
+		}
+	}
+	if (!src)
+		return;
+	spin_unlock(&rq->lock);
+	double_lock(rq, src);
+	struct rb_node *n = rb_first_cached(&src->dl.ready);
+	struct thread *t = n ? rb_entry(n, struct thread, dl.node) : NULL;
+	if (t && !t->on_cpu && !t->throttled && allowed(t, rq->cpu) && !rq->dl.next_dl_valid) {
+		core_dequeue(src, t);
+		core_enqueue(rq, t, false);
+		src->nr_migrations++;
+		rq->need_resched = true;
+	}
+	spin_unlock(&src->lock);
+}
+
 /* Called by the idle thread (curr = idle, rq->lock held, IRQs off): pull
  * one queued thread from the busiest CPU. Never called inside __schedule:
  * the lock is dropped here, which is only safe while no thread is half
@@ -298,7 +421,8 @@ static void idle_balance(struct rq *rq)
 		if (!busiest || o->nr_running > busiest->nr_running)
 			busiest = o;
 	}
-	if (!busiest)
+	dl_pull(rq);
+	if (rq->nr_running || !busiest)
 		return;
 	/* keep the lock order: drop ours, take both, keep ours */
 	spin_unlock(&rq->lock);
@@ -324,12 +448,15 @@ static void __schedule(bool preempt)
 	struct cpu *c = this_cpu();
 	struct rq *rq = c->rq;
 	spin_lock(&rq->lock);
+	dl_pull(rq); /* may drop and retake rq->lock: before anything changes */
 	struct thread *prev = rq->curr;
 	u64 now = clock_monotonic_ns();
 	account(rq, now);
 	if (prev != rq->idle && prev->on_rq) {
 		if (prev->state != THREAD_RUNNABLE && !preempt) {
 			core_dequeue(rq, prev);
+			if (prev->state == THREAD_DEAD)
+				sched_dl_leave(prev); /* releases its bandwidth */
 		} else if (!allowed(prev, rq->cpu)) {
 			core_dequeue(rq, prev);
 			rq->migrate_thread = prev;
@@ -423,6 +550,7 @@ static void class_timer_fired(struct timer_event *ev)
 	account(rq, now);
 	if (!rq_class_timers(rq, now))
 		arm_slice_timer(rq); /* also re-arms this timer */
+	dl_push_waiting(rq); /* a replenished thread may have to wait here */
 	spin_unlock(&rq->lock);
 }
 
@@ -681,6 +809,14 @@ int thread_set_affinity(struct thread *t, cpumask_t mask)
 		return -EINVAL;
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
+	if (t->class == &dl_sched_class && t->dl.admitted && !sched_dl_global() &&
+	    !(mask & (1ULL << t->dl.bw_cpu))) {
+		/* partitioned: its bandwidth is reserved on bw_cpu (Linux
+		 * refuses such a change for a deadline task with -EBUSY) */
+		spin_unlock(&rq->lock);
+		arch_irq_restore(f);
+		return -EBUSY;
+	}
 	t->affinity = mask;
 	if (!allowed(t, rq->cpu)) {
 		if (t == rq->curr) {
@@ -884,6 +1020,73 @@ u64 thread_cpu_ns(struct thread *t)
 	return ns;
 }
 
+/* Interrupt-safe: IRQ-saving locks only, no allocation, no sleeping. The
+ * partitioned placement may give t a CPU other than the one it is queued
+ * on: a waiting t is moved at once (both run queues locked in order), a
+ * running one at its next schedule() (allowed() no longer holds), a
+ * sleeping one when it wakes (select_cpu). */
+int thread_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period, unsigned flags)
+{
+	if (!t)
+		return -EINVAL;
+	irqflags_t f = arch_irq_save();
+	struct rq *rq = lock_thread_rq(t);
+	rq->clock = clock_monotonic_ns();
+	int r = sched_set_deadline(t, runtime, deadline, period, flags);
+	bool self = t == current_thread();
+	if (!r && t->on_rq) {
+		if (t == rq->curr) {
+			rq->need_resched = true;
+			if (rq->cpu != this_cpu()->id)
+				arch_smp_send_resched(rq->cpu);
+		} else if (!allowed(t, rq->cpu)) {
+			int target = select_cpu(t);
+			if (target >= 0) {
+				struct rq *dst = &runqueues[target];
+				spin_unlock(&rq->lock);
+				double_lock(rq, dst);
+				if (t->on_rq && t->cpu == rq->cpu && t != rq->curr && !t->on_cpu)
+					move_thread(rq, dst, t);
+				spin_unlock(&dst->lock);
+			}
+		} else if (rq_wakeup_preempts(rq, t) && rq->cpu != this_cpu()->id) {
+			arch_smp_send_resched(rq->cpu);
+		}
+	}
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	/* in a thread: act on it now (the slice timer is re-armed there);
+	 * in an interrupt, sched_irq_exit does */
+	struct cpu *c = this_cpu();
+	if (!r && !c->irq_depth && !c->preempt_count && (self || READ_ONCE(c->rq->need_resched)))
+		schedule();
+	return r;
+}
+
+int thread_get_deadline(struct thread *t, struct sched_dl_info *info)
+{
+	irqflags_t f = arch_irq_save();
+	struct rq *rq = lock_thread_rq(t);
+	int r = sched_dl_get(t, info);
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	return r;
+}
+
+int sched_dl_set_policy(u32 cpu, const char *name)
+{
+	if (cpu >= MAX_CPUS || !cpus[cpu].online)
+		return -ENODEV;
+	struct rq *rq = &runqueues[cpu];
+	irqflags_t f = spin_lock_irqsave(&rq->lock);
+	rq->clock = clock_monotonic_ns();
+	int r = dl_rq_set_policy(rq, name);
+	if (!r && cpu != this_cpu()->id)
+		arch_smp_send_resched(cpu);
+	spin_unlock_irqrestore(&rq->lock, f);
+	return r;
+}
+
 int thread_with(u32 tid, int (*fn)(struct thread *t, void *ctx), void *ctx)
 {
 	int r = -ENOENT;
@@ -940,6 +1143,7 @@ enum { M_IDLE, M_KERNEL, M_USER, M_IRQ, M_MODES };
 static const char *const mode_names[M_MODES] = { "idle", "kernel", "user", "irq" };
 static struct metric m_cpu_secs[MAX_CPUS][M_MODES], m_switches[MAX_CPUS], m_rqlen[MAX_CPUS];
 static struct metric m_online, m_migrations, m_threads[THREAD_NR_STATES];
+static struct metric m_dl_throttled, m_dl_bw[MAX_CPUS];
 
 static s64 read_cpu_secs(const struct metric *m)
 {
@@ -987,6 +1191,19 @@ static struct metric_family fam_online = { .name = "rayos_cpu_online",
 	.help = "CPUs online.", .type = METRIC_GAUGE };
 static struct metric_family fam_migr = { .name = "rayos_migrations_total",
 	.help = "Threads moved between CPUs by the scheduler.", .type = METRIC_COUNTER };
+static s64 read_dl_throttled(const struct metric *m) { (void)m; return (s64)sched_dl_throttled_total(); }
+static s64 read_dl_bw(const struct metric *m)
+{
+	u32 ppm = 0;
+	sched_dl_bw((u32)(uintptr_t)m->ctx, &ppm, NULL);
+	return ppm;
+}
+static struct metric_family fam_dl_throttled = { .name = "rayos_sched_throttled_total",
+	.help = "Times a deadline thread used up its runtime (or yielded) and was throttled until its next period.",
+	.type = METRIC_COUNTER };
+static struct metric_family fam_dl_bw = { .name = "rayos_rt_bandwidth_admitted",
+	.help = "Deadline bandwidth admitted per CPU (runtime/period summed; global EDF: the root domain's share per CPU), ratio of one CPU.",
+	.type = METRIC_GAUGE };
 static struct metric_family fam_threads = { .name = "rayos_threads",
 	.help = "Threads by state.", .type = METRIC_GAUGE };
 
@@ -1041,6 +1258,11 @@ static void register_cpu_metrics(u32 cpu)
 	m_rqlen[cpu].ctx = &runqueues[cpu];
 	snprintf(m_rqlen[cpu].labels, sizeof(m_rqlen[cpu].labels), "cpu=\"%u\"", cpu);
 	metric_register(&fam_rqlen, &m_rqlen[cpu]);
+	m_dl_bw[cpu].read = read_dl_bw;
+	m_dl_bw[cpu].scale = 1000000; /* ppm -> ratio */
+	m_dl_bw[cpu].ctx = (void *)(uintptr_t)cpu;
+	snprintf(m_dl_bw[cpu].labels, sizeof(m_dl_bw[cpu].labels), "cpu=\"%u\"", cpu);
+	metric_register(&fam_dl_bw, &m_dl_bw[cpu]);
 }
 
 /* ---- boot ---- */
@@ -1107,6 +1329,8 @@ void sched_init(void)
 	metric_register(&fam_online, &m_online);
 	m_migrations.read = read_migrations;
 	metric_register(&fam_migr, &m_migrations);
+	m_dl_throttled.read = read_dl_throttled;
+	metric_register(&fam_dl_throttled, &m_dl_throttled);
 	for (int s = 0; s < THREAD_NR_STATES; s++) {
 		m_threads[s].read = read_threads;
 		m_threads[s].ctx = (void *)(uintptr_t)s;
@@ -1115,7 +1339,7 @@ void sched_init(void)
 		metric_register(&fam_threads, &m_threads[s]);
 	}
 	pr_info("sched", "scheduler up: classes %s; thread stacks %u KiB with guard pages",
-		"rt > share > fair > idle", THREAD_STACK_SIZE / 1024);
+		"deadline > rt > share > fair > idle", THREAD_STACK_SIZE / 1024);
 }
 
 /* A secondary CPU, on its boot stack, after its arch setup: the stack it

@@ -15,7 +15,9 @@
  *
  * Invariants (with rq->lock held):
  *   - rq->nr_running = number of threads with on_rq set whose cpu is
- *     rq->cpu (the running one included, the idle thread never counted);
+ *     rq->cpu (the running one included, the idle thread never counted),
+ *     except those their class holds throttled (t->throttled; changed only
+ *     by rq_throttle/rq_unthrottle, so the count follows);
  *   - rq->curr is the last thread returned by rq_pick_next (or the idle
  *     thread); it may have been dequeued since (it is blocking), in which
  *     case rq_pick_next() does not put it back;
@@ -81,7 +83,9 @@ const struct sched_class *sched_class_find(const char *name)
 
 int sched_classes_init(void)
 {
-	int err = sched_class_register(&rt_sched_class, SCHED_RANK_RT);
+	int err = sched_class_register(&dl_sched_class, SCHED_RANK_DEADLINE);
+	if (!err)
+		err = sched_class_register(&rt_sched_class, SCHED_RANK_RT);
 	if (!err)
 		err = sched_class_register(&share_sched_class, SCHED_RANK_SHARE);
 	if (!err)
@@ -145,6 +149,7 @@ void rq_init(struct rq *rq, u32 cpu, struct thread *idle)
 	rq->curr = idle;
 	rq->idle = idle;
 	rq->clock = 0;
+	dl_rq_init(&rq->dl);
 	fair_rq_init(&rq->fair);
 	rt_rq_init(&rq->rt);
 	share_rq_init(rq);
@@ -195,20 +200,41 @@ void rq_enqueue(struct rq *rq, struct thread *t, bool wakeup)
 		panic("sched: thread %u enqueued without a class", t->tid);
 	update_curr(rq);
 	t->cpu = rq->cpu;
-	t->class->enqueue(rq, t, wakeup);
+	t->class->enqueue(rq, t, wakeup); /* may leave it throttled */
 	t->on_rq = true;
-	rq->nr_running++;
+	if (!t->throttled)
+		rq->nr_running++;
 }
 
 void rq_dequeue(struct rq *rq, struct thread *t)
 {
+	bool counted;
+
 	if (!t->on_rq || t->cpu != rq->cpu)
 		panic("sched: thread %u dequeued from CPU %u but not queued there", t->tid, rq->cpu);
 	if (t == rq->curr)
-		update_curr(rq);
+		update_curr(rq); /* may throttle it */
+	counted = !t->throttled;
 	t->class->dequeue(rq, t);
 	t->on_rq = false;
-	rq->nr_running--;
+	if (counted)
+		rq->nr_running--;
+}
+
+void rq_throttle(struct rq *rq, struct thread *t)
+{
+	BUG_ON(t->throttled);
+	t->throttled = true;
+	if (t->on_rq)
+		rq->nr_running--;
+}
+
+void rq_unthrottle(struct rq *rq, struct thread *t)
+{
+	BUG_ON(!t->throttled);
+	t->throttled = false;
+	if (t->on_rq)
+		rq->nr_running++;
 }
 
 bool rq_tick(struct rq *rq, u64 now)
@@ -246,8 +272,8 @@ bool rq_wakeup_preempts(struct rq *rq, struct thread *t)
 	struct thread *c = rq->curr;
 	bool preempt;
 
-	if (c == t)
-		return false;
+	if (c == t || t->throttled)
+		return false; /* a throttled thread cannot run anyway */
 	if (c == rq->idle || !c->on_rq)
 		preempt = true;  /* idle, or curr is blocking anyway */
 	else if (t->class->rank != c->class->rank)
@@ -316,6 +342,7 @@ struct sched_params {
 	int policy, prio, nice;
 	u32 tickets;                             /* SCHED_STRIDE */
 	const struct sched_sporadic_param *ss;   /* SCHED_SPORADIC */
+	u64 runtime, deadline, period; /* SCHED_DEADLINE */
 };
 
 /* Store the new parameters; the fair weight is left to the caller (a
@@ -331,6 +358,8 @@ static void set_fields(struct thread *t, const struct sched_params *p)
 		t->share.tickets = p->tickets;
 	if (p->policy == SCHED_SPORADIC)
 		rt_sporadic_setup(t, p->ss); /* sets t->rt_prio to the high priority */
+	if (p->policy == SCHED_DEADLINE)
+		dl_apply_params(t, p->runtime, p->deadline, p->period);
 }
 
 static int set_params(struct thread *t, const struct sched_class *nc, const struct sched_params *p)
@@ -343,10 +372,12 @@ static int set_params(struct thread *t, const struct sched_class *nc, const stru
 	if (!t->class) {
 		/* first assignment: the thread was zeroed and never queued */
 		fair_entity_init(t);
-		rt_entity_init(t);
+		rt_entity_init(t); /* (t->dl is zero: not admitted, in no tree) */
 		share_entity_init(t);
 	}
 	if (!t->on_rq) {
+		if (t->class == &dl_sched_class && nc != &dl_sched_class)
+			sched_dl_leave(t); /* releases its bandwidth */
 		set_fields(t, p);
 		t->fair.weight = sched_nice_to_weight(p->nice);
 		t->class = nc;
@@ -367,6 +398,8 @@ static int set_params(struct thread *t, const struct sched_class *nc, const stru
 		nc->prio_changed(rq, t);
 	} else {
 		rq_dequeue(rq, t);
+		if (t->class == &dl_sched_class && nc != &dl_sched_class)
+			sched_dl_leave(t);
 		set_fields(t, p);
 		t->fair.weight = sched_nice_to_weight(p->nice);
 		t->class = nc;
@@ -491,4 +524,27 @@ int sched_set_sporadic(struct thread *t, const struct sched_sporadic_param *sp)
 	if (t->class)
 		p.nice = t->nice;
 	return set_params(t, &rt_sched_class, &p);
+}
+
+int sched_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period, unsigned flags)
+{
+	struct sched_params p = { .policy = SCHED_DEADLINE, .prio = 0, .nice = 0,
+				  .runtime = runtime, .deadline = deadline,
+				  .period = period ? period : deadline };
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	err = dl_check_params(runtime, deadline, period, flags);
+	if (err)
+		return err;
+	if (t->class == &idle_sched_class)
+		return -EPERM;
+	if (t->class)
+		p.nice = t->nice; /* kept for a later return to the fair class */
+	/* decide completely (admission), then perform what cannot fail */
+	err = dl_admit(t, runtime, p.period);
+	if (err)
+		return err;
+	return set_params(t, &dl_sched_class, &p);
 }

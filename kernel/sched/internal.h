@@ -10,6 +10,7 @@
  * wrap-safe comparisons are exercised early (as Linux does). */
 void fair_rq_init(struct fair_rq *frq);
 void rt_rq_init(struct rt_rq *rrq);
+void dl_rq_init(struct dl_rq *drq);
 /* A thread that has never been queued: not in any queue, fresh (the fair
  * class places it as a new thread), full RR quantum. */
 void fair_entity_init(struct thread *t);
@@ -26,5 +27,17 @@ struct rq *sched_rq_of(struct thread *t);
 void share_tickets_set(struct thread *t);
 /* Register the built-in share policies (stride, lottery). */
 int share_policies_init(void);
+void dl_entity_init(struct thread *t);
+
+/* deadline.c, for sched_set_deadline() in core_rq.c: check the parameters
+ * (0 or -EINVAL, like Linux __checkparam_dl); admit t's new bandwidth
+ * runtime/period, replacing its old one (0 or -EBUSY, nothing changed;
+ * takes dl_bw_lock); store the parameters of an admitted t that is off
+ * the run queue (starts a fresh period at its next enqueue). */
+int dl_check_params(u64 runtime, u64 deadline, u64 period, unsigned flags);
+int dl_admit(struct thread *t, u64 runtime, u64 period);
+void dl_apply_params(struct thread *t, u64 runtime, u64 deadline, u64 period);
+/* a * b / c in 128 bits; the quotient must fit in 64 (BUG otherwise). */
+u64 dl_mul_div(u64 a, u64 b, u64 c);
 
 #endif

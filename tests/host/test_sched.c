@@ -44,7 +44,9 @@
 #define NCPU_MAX 4
 #define NTH_MAX 64
 
-/* ---- a test-only class at the deadline rank (one slot per CPU) ---- */
+/* ---- a test-only class above the deadline class (one slot per CPU) ---- */
+
+#define TEST_TOP_RANK (SCHED_RANK_DEADLINE - 5)
 
 static struct thread *dl_slot[NCPU_MAX];
 
@@ -523,7 +525,7 @@ static int group_setup(void **state)
 	(void)state;
 	if (sched_classes_init() != 0)
 		return -1;
-	if (sched_class_register(&test_dl_class, SCHED_RANK_DEADLINE) != 0)
+	if (sched_class_register(&test_dl_class, TEST_TOP_RANK) != 0)
 		return -1;
 	return 0;
 }
@@ -572,10 +574,12 @@ static void test_registry(void **state)
 	static struct sched_class bad, mid;
 	const struct sched_class *c = sched_class_first();
 
-	/* ranks leave room for a deadline class above rt */
+	/* the test class goes first, then deadline above rt */
 	assert_ptr_equal(c, &test_dl_class);
-	assert_int_equal(c->rank, SCHED_RANK_DEADLINE);
-	assert_ptr_equal(c->next, &rt_sched_class);
+	assert_int_equal(c->rank, TEST_TOP_RANK);
+	assert_ptr_equal(c->next, &dl_sched_class);
+	assert_int_equal(dl_sched_class.rank, SCHED_RANK_DEADLINE);
+	assert_ptr_equal(dl_sched_class.next, &rt_sched_class);
 	assert_ptr_equal(rt_sched_class.next, &share_sched_class);
 	assert_ptr_equal(share_sched_class.next, &fair_sched_class);
 	assert_ptr_equal(fair_sched_class.next, &idle_sched_class);
@@ -586,7 +590,7 @@ static void test_registry(void **state)
 	assert_ptr_equal(sched_class_find("fair"), &fair_sched_class);
 	assert_ptr_equal(sched_class_find("rt"), &rt_sched_class);
 	assert_ptr_equal(sched_class_find("idle"), &idle_sched_class);
-	assert_null(sched_class_find("deadline"));
+	assert_ptr_equal(sched_class_find("deadline"), &dl_sched_class);
 	assert_null(sched_class_find(NULL));
 
 	/* missing mandatory hooks */
@@ -625,7 +629,7 @@ static void test_registry(void **state)
 		assert_true(c->rank > last);
 		last = c->rank;
 	}
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	/* (test-mid's pick_next returns NULL: later tests check that such a
 	 * class is skipped) */
 }
