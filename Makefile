@@ -222,3 +222,6 @@ endif
 
 # Hosted allocator benchmarks against glibc, jemalloc and mimalloc.
 include bench/mm/bench.mk
+
+# User programs (musl-gcc -static), the initramfs, their host tests and bench.
+include user/user.mk
