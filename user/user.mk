@@ -23,3 +23,11 @@ $(BUILD)/user/%: user/%.c user/ucommon.h user/user.mk
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $<"
 	@$(MUSL_CC) $(USER_CFLAGS) -o $@ $< -lpthread
+
+# ---- initramfs ------------------------------------------------------------
+# Rebuilt when a program, the script or Debian's busybox changes.
+$(INITRAMFS): $(USER_BINS) tools/mkinitramfs.sh $(wildcard /bin/busybox)
+	@sh tools/bootstrap.sh user busybox
+	@sh tools/mkinitramfs.sh $@ $(USER_BINS)
+
+initramfs: $(INITRAMFS)
