@@ -193,7 +193,7 @@ BENCH_BUILD ?= build/bench
 BENCH_KERNEL := $(BENCH_BUILD)/rayos.elf
 BENCH_SCHED_BOOTS ?= 3
 
-bench: bench-boot bench-sched bench-trace bench-mm
+bench: bench-boot bench-sched bench-trace bench-mm bench-user
 
 bench-kernel:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) LOCKDEP=0 all

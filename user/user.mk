@@ -31,3 +31,13 @@ $(INITRAMFS): $(USER_BINS) tools/mkinitramfs.sh $(wildcard /bin/busybox)
 	@sh tools/mkinitramfs.sh $@ $(USER_BINS)
 
 initramfs: $(INITRAMFS)
+
+# ---- bench-user -------------------------------------------------------------
+# build/user/bench on Debian's Linux (linux-image-amd64, busybox-static
+# initramfs) and on RayOS (the bench kernel, init=/bin/bench), same QEMU
+# configuration (q35, TCG, 1 CPU, 256 MiB); table of medians and ratios.
+BENCH_USER_BOOTS ?= 3
+bench-user: bench-kernel $(BUILD)/user/bench $(INITRAMFS)
+	@sh tools/bootstrap.sh run linux
+	@$(PYTHON) -B tools/bench-user.py --boots $(BENCH_USER_BOOTS) \
+		--bench $(BUILD)/user/bench --initramfs $(INITRAMFS) --rayos $(BENCH_KERNEL)
