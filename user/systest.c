@@ -49,6 +49,7 @@
 
 #define TEST_TIMEOUT 30
 #define SKIP_RC 77
+#define REASON_FD 250 /* a test child's end of the reason pipe */
 
 #define FUTEX_WAIT_ 0
 #define FUTEX_WAKE_ 1
@@ -2429,7 +2430,12 @@ int main(int argc, char **argv, char **envp)
 		}
 		pid_t pid = fork();
 		if (pid == 0) {
+			/* the reason pipe moves out of the way of the fd numbers tests expect */
 			close(rp[0]);
+			if (dup2(rp[1], REASON_FD) == REASON_FD) {
+				close(rp[1]);
+				rp[1] = REASON_FD;
+			}
 			alarm(TEST_TIMEOUT);
 			umask(022);
 			if (chdir(dir) != 0)

@@ -41,3 +41,9 @@ bench-user: bench-kernel $(BUILD)/user/bench $(INITRAMFS)
 	@sh tools/bootstrap.sh run linux
 	@$(PYTHON) -B tools/bench-user.py --boots $(BENCH_USER_BOOTS) \
 		--bench $(BUILD)/user/bench --initramfs $(INITRAMFS) --rayos $(BENCH_KERNEL)
+
+# ---- test-user-host ---------------------------------------------------------
+# systest, demo and a 3000-call fuzz on this host's Linux, in a temporary
+# directory (a few seconds; part of make test). FUZZ_SEED=N fixes the seed.
+test-user-host: $(BUILD)/user/systest $(BUILD)/user/demo $(BUILD)/user/fuzz
+	@sh tools/test-user-host.sh $(BUILD)/user
