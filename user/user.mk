@@ -47,3 +47,7 @@ bench-user: bench-kernel $(BUILD)/user/bench $(INITRAMFS)
 # directory (a few seconds; part of make test). FUZZ_SEED=N fixes the seed.
 test-user-host: $(BUILD)/user/systest $(BUILD)/user/demo $(BUILD)/user/fuzz
 	@sh tools/test-user-host.sh $(BUILD)/user
+
+# tests/qemu/test_user.py boots RayOS with the initramfs
+test-qemu: $(INITRAMFS)
+test-qemu: export RAYOS_INITRAMFS = $(abspath $(INITRAMFS))

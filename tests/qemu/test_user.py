@@ -12,7 +12,8 @@ from the kernel shell with `run PATH [ARGS...]`.
   - /bin/forkbomb: bounded by RLIMIT_NPROC (fork fails with EAGAIN);
   - init=/bin/hello: runs as PID 1 before any shell.
 
-The shell's report lines ("killed by signal NAME", "exit status N") are
+Skipped as a whole on a kernel whose shell has no `run` command (no user
+mode yet). The shell's report lines ("killed by signal NAME", "exit status N") are
 those of `run` (shell/cmd_proc.c). Every wait has its own timeout; the
 VM boots with 2 CPUs and 512 MiB (q35, TCG).
 """
@@ -31,7 +32,11 @@ FUZZ_ITERS = int(os.environ.get("RAYOS_FUZZ_ITERS", "3000"))
 
 
 @pytest.fixture(scope="module")
-def initrd():
+def initrd(commands):
+    # a kernel without user mode (before the issue 7 kernel branches are
+    # merged) has no `run` command: nothing here can run on it
+    if "run" not in commands:
+        pytest.skip("this kernel has no user mode (no `run` shell command)")
     if not os.path.exists(INITRAMFS):
         pytest.fail("no initramfs at %s: run make initramfs" % INITRAMFS, pytrace=False)
     return INITRAMFS
@@ -119,7 +124,8 @@ def test_demo(vm):
 def test_segv_reported_kernel_alive(vm):
     out, rep = run(vm, "/bin/segv")
     assert "segv: writing through a NULL pointer" in out, out
-    assert rep == "killed by signal SIGSEGV", out
+    # "killed by signal SIGSEGV", possibly followed by " (core dumped)"
+    assert rep and re.match(r"killed by signal SIGSEGV\b", rep), out
     assert "still alive" not in out, out
     alive(vm)
 
