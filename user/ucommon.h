@@ -1,8 +1,9 @@
 /* ucommon.h — small helpers shared by the user programs in user/ (static
  * musl, Linux x86_64 syscall ABI): a monotonic clock in nanoseconds, the
  * kernel structures musl's headers do not define (struct sched_attr for
- * sched_setattr/getattr, struct statx, struct linux_dirent64) and a raw
- * syscall wrapper that returns -errno instead of setting errno.
+ * sched_setattr/getattr, struct statx, struct linux_dirent64), a raw
+ * syscall wrapper that returns -errno instead of setting errno, and rm_rf
+ * for the scratch directories.
  *
  * Header-only (static inline), so each program stays a single object; no
  * state, no locking. Nothing here is specific to RayOS: every program must
@@ -10,8 +11,12 @@
 #ifndef RAYOS_USER_UCOMMON_H
 #define RAYOS_USER_UCOMMON_H
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +94,34 @@ static inline void sleep_ns(int64_t ns)
 	struct timespec ts = { ns / 1000000000LL, ns % 1000000000LL };
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/* Removes path and, for a directory, everything below it (made writable
+ * first: a test may have left a directory mode 0). Best effort: errors are
+ * ignored, symlinks are removed, never followed. */
+static inline void rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	chmod(path, 0700);
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[4096];
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
 }
 
 /* Addresses no user access may reach: the start of the kernel half and a
