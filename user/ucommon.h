@@ -116,8 +116,9 @@ static inline void rm_rf(const char *path)
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
 			char sub[4096];
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rm_rf(sub);
+			int n = snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			if (n > 0 && (size_t)n < sizeof(sub))
+				rm_rf(sub);
 		}
 		closedir(d);
 	}
