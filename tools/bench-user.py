@@ -19,7 +19,8 @@ Configuration for both: qemu-system-x86_64 -M q35 -accel tcg -smp 1 -m 256M
           -append 'init=/bin/bench' (bench then runs with its defaults,
           5 repetitions, scale 1). A RayOS without user mode reaches its own
           shell instead: the table then says 'RayOS: not available (why)'.
-Each boot prints the medians over REPS repetitions ("bench NAME VALUE
+The two sides boot alternately (Linux, RayOS, Linux, ...) so that both see
+the same host load. Each boot prints the medians over REPS repetitions ("bench NAME VALUE
 UNIT"); the table gives, per figure, the median over the boots and the
 ratio RayOS / Linux (all figures are times: below 1 means RayOS is faster).
 Timings depend on the host (TCG, shared cores): compare ratios taken in the
@@ -136,65 +137,83 @@ def last_line(text):
     return lines[-1][:100] if lines else "(no serial output)"
 
 
-def bench_linux(args, log_dir):
-    kernel = args.linux or linux_kernel()
-    if not kernel or not os.access(kernel, os.R_OK):
-        return None, "no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)"
-    if not os.path.exists("/bin/busybox"):
-        return None, "no /bin/busybox (apt-get install busybox-static)"
-    tmp = tempfile.mkdtemp(prefix="rayos-bench-user-")
-    try:
-        init = os.path.join(tmp, "init")
+class Unavailable(Exception):
+    """This side cannot run the benchmark; the message says why."""
+
+
+class LinuxSide:
+    name = "linux"
+
+    def __init__(self, args):
+        self.args = args
+        self.kernel = args.linux or linux_kernel()
+        self.tmp = None
+        if not self.kernel or not os.access(self.kernel, os.R_OK):
+            raise Unavailable("no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)")
+        if not os.path.exists("/bin/busybox"):
+            raise Unavailable("no /bin/busybox (apt-get install busybox-static)")
+        self.tmp = tempfile.mkdtemp(prefix="rayos-bench-user-")
+        init = os.path.join(self.tmp, "init")
         with open(init, "w") as f:
             f.write(INIT_SCRIPT.format(reps=args.reps, scale=args.scale))
-        cpio = os.path.join(tmp, "linux.cpio")
-        subprocess.run(["sh", os.path.join(ROOT, "tools", "mkinitramfs.sh"), cpio,
-                        "--init", init, args.bench], check=True,
-                       stderr=subprocess.DEVNULL)
-        runs = []
-        for i in range(args.boots):
-            argv = [QEMU] + QEMU_BASE + ["-kernel", kernel, "-initrd", cpio,
-                                         "-append", "console=ttyS0 quiet"]
-            t0 = time.monotonic()
-            text, why = run_qemu(argv, args.timeout)
-            with open(os.path.join(log_dir, "linux-%d.log" % i), "w") as f:
-                f.write("# " + " ".join(argv) + "\n" + text)
-            vals = parse(text)
-            if why != "done" or not vals:
-                return None, "Linux boot %d: %s; last line: %s" % (i, why, last_line(text))
-            print("  linux boot %d: %s (%.1f s wall)" % (
-                i, " ".join("%s=%g" % (k, v[0]) for k, v in vals.items()),
-                time.monotonic() - t0), flush=True)
-            runs.append(vals)
-        return runs, os.path.basename(kernel)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        self.cpio = os.path.join(self.tmp, "linux.cpio")
+        subprocess.run(["sh", os.path.join(ROOT, "tools", "mkinitramfs.sh"), self.cpio,
+                        "--init", init, args.bench], check=True, stderr=subprocess.DEVNULL)
+        self.note = os.path.basename(self.kernel)
 
+    def argv(self):
+        return [QEMU] + QEMU_BASE + ["-kernel", self.kernel, "-initrd", self.cpio,
+                                     "-append", "console=ttyS0 quiet"]
 
-def bench_rayos(args, log_dir):
-    if not os.path.exists(args.rayos):
-        return None, "no kernel at %s (make bench-kernel)" % args.rayos
-    if not os.path.exists(args.initramfs):
-        return None, "no initramfs at %s (make initramfs)" % args.initramfs
-    runs = []
-    for i in range(args.boots):
-        argv = [QEMU] + QEMU_BASE + ["-kernel", args.rayos, "-initrd", args.initramfs,
-                                     "-append", "init=/bin/bench"]
-        t0 = time.monotonic()
-        text, why = run_qemu(argv, args.timeout, stop_re=RAYOS_PROMPT_RE)
-        with open(os.path.join(log_dir, "rayos-%d.log" % i), "w") as f:
-            f.write("# " + " ".join(argv) + "\n" + text)
-        vals = parse(text)
-        if why == "stop" and not vals:
-            return None, ("RayOS reached its shell instead of running init=/bin/bench "
-                          "(no user mode in this kernel yet?)")
+    def check(self, text, why, vals):
         if why != "done" or not vals:
-            return None, "%s; last line: %s" % (why, last_line(text))
-        print("  rayos boot %d: %s (%.1f s wall)" % (
-            i, " ".join("%s=%g" % (k, v[0]) for k, v in vals.items()),
-            time.monotonic() - t0), flush=True)
-        runs.append(vals)
-    return runs, "RayOS"
+            raise Unavailable("%s; last line: %s" % (why, last_line(text)))
+
+    def close(self):
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class RayosSide:
+    name = "rayos"
+
+    def __init__(self, args):
+        self.args = args
+        if not os.path.exists(args.rayos):
+            raise Unavailable("no kernel at %s (make bench-kernel)" % args.rayos)
+        if not os.path.exists(args.initramfs):
+            raise Unavailable("no initramfs at %s (make initramfs)" % args.initramfs)
+        self.note = os.path.relpath(args.rayos, ROOT)
+
+    def argv(self):
+        return [QEMU] + QEMU_BASE + ["-kernel", self.args.rayos, "-initrd", self.args.initramfs,
+                                     "-append", "init=/bin/bench"]
+
+    def check(self, text, why, vals):
+        if why == "stop" and not vals:
+            raise Unavailable("RayOS reached its shell instead of running init=/bin/bench "
+                              "(no user mode in this kernel yet?)")
+        if why != "done" or not vals:
+            raise Unavailable("%s; last line: %s" % (why, last_line(text)))
+
+    def close(self):
+        pass
+
+
+def boot_once(side, i, log_dir):
+    """One boot of one side: the figures it printed, or Unavailable."""
+    argv = side.argv()
+    t0 = time.monotonic()
+    text, why = run_qemu(argv, side.args.timeout,
+                         stop_re=RAYOS_PROMPT_RE if side.name == "rayos" else None)
+    with open(os.path.join(log_dir, "%s-%d.log" % (side.name, i)), "w") as f:
+        f.write("# " + " ".join(argv) + "\n" + text)
+    vals = parse(text)
+    side.check(text, why, vals)
+    print("  %s boot %d: %s (%.1f s wall)" % (
+        side.name, i, " ".join("%s=%g" % (k, v[0]) for k, v in vals.items()),
+        time.monotonic() - t0), flush=True)
+    return vals
 
 
 def medians(runs):
@@ -227,8 +246,32 @@ def main():
     print("bench-user: %d boot(s) each, QEMU %s, serial logs in %s" % (
         args.boots, " ".join(QEMU_BASE), args.log_dir), flush=True)
 
-    lin, lin_note = (None, "skipped (--no-linux)") if args.no_linux else bench_linux(args, args.log_dir)
-    ray, ray_note = (None, "skipped (--no-rayos)") if args.no_rayos else bench_rayos(args, args.log_dir)
+    # the two sides boot alternately, so that both see the same host load
+    sides, notes, runs = [], {}, {"linux": [], "rayos": []}
+    for cls, skip in ((LinuxSide, args.no_linux), (RayosSide, args.no_rayos)):
+        if skip:
+            notes[cls.name] = "skipped (--no-%s)" % cls.name
+            continue
+        try:
+            sides.append(cls(args))
+        except (Unavailable, subprocess.CalledProcessError) as e:
+            notes[cls.name] = str(e)
+    try:
+        for i in range(args.boots):
+            for side in list(sides):
+                try:
+                    runs[side.name].append(boot_once(side, i, args.log_dir))
+                except Unavailable as e:
+                    notes[side.name] = "boot %d: %s" % (i, e)
+                    runs[side.name] = []
+                    sides.remove(side)
+                    side.close()
+    finally:
+        for side in sides:
+            side.close()
+            notes[side.name] = side.note
+    lin, ray = runs["linux"], runs["rayos"]
+    lin_note, ray_note = notes.get("linux", ""), notes.get("rayos", "")
     lm = medians(lin) if lin else {}
     rm = medians(ray) if ray else {}
 
