@@ -4,9 +4,9 @@
 #                     build/initramfs.cpio as -initrd; INIT=/bin/PROG boots
 #                     with init=PROG (see user/user.mk for make user,
 #                     initramfs, test-user-host, bench-user)
-#   make test         every test: hosted unit tests, the user programs on the
-#                     host (test-user-host), in-kernel ktest, a clang
-#                     build, pytest on QEMU; fails if any fails
+#   make test         every test: hosted unit tests, in-kernel ktest, a clang
+#                     build, the user programs on the host (test-user-host),
+#                     pytest on QEMU; fails if any fails
 #   make iso          build/rayos.iso (GRUB, BIOS and UEFI, multiboot2)
 #   make run-iso      boot the ISO under SeaBIOS; make run-uefi: under OVMF
 #   make bench        benchmarks: boot time (BENCH_RUNS boots, default 11),
@@ -156,7 +156,7 @@ PYTEST_ARGS ?=
 test:
 	@sh tools/bootstrap.sh test
 	@start=$$(date +%s); failed=""; \
-	for t in test-host test-user-host test-ktest test-clang test-qemu; do \
+	for t in test-host test-ktest test-clang test-user-host test-qemu; do \
 		echo "==== make $$t"; \
 		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; \
