@@ -1,8 +1,12 @@
 # RayOS — top-level build.
 #   make              build/rayos.elf (the kernel, with symbols)
-#   make run          boot it in QEMU on this terminal (Ctrl-A X quits)
+#   make run          boot it in QEMU on this terminal (Ctrl-A X quits), with
+#                     build/initramfs.cpio as -initrd; INIT=/bin/PROG boots
+#                     with init=PROG (see user/user.mk for make user,
+#                     initramfs, test-user-host, bench-user)
 #   make test         every test: hosted unit tests, in-kernel ktest, a clang
-#                     build, pytest on QEMU; fails if any fails
+#                     build, the user programs on the host (test-user-host),
+#                     pytest on QEMU; fails if any fails
 #   make iso          build/rayos.iso (GRUB, BIOS and UEFI, multiboot2)
 #   make run-iso      boot the ISO under SeaBIOS; make run-uefi: under OVMF
 #   make bench        benchmarks: boot time (BENCH_RUNS boots, default 11),
@@ -102,10 +106,17 @@ QEMU_RUN_FLAGS := -machine q35 -accel tcg -smp 2 -m 512 -serial mon:stdio -displ
 RUN_HELP := @echo "RayOS on QEMU (q35, TCG, 2 CPUs, 512 MiB), serial on this terminal." \
 	"To quit QEMU: Ctrl-A then X. (Ctrl-A Ctrl-A sends Ctrl-A to the shell.)"
 
-run: $(BUILD)/rayos.elf
+# make run boots with the initramfs (user/user.mk): /bin/<user programs>,
+# Debian's busybox-static when installed. INIT=/bin/PROG adds init=PROG to
+# the kernel command line (run PROG as PID 1 instead of the kernel shell).
+INITRAMFS := $(BUILD)/initramfs.cpio
+INIT ?=
+RUN_APPEND := $(strip $(CMDLINE) $(if $(INIT),init=$(INIT)))
+
+run: $(BUILD)/rayos.elf $(INITRAMFS)
 	@sh tools/bootstrap.sh run
 	$(RUN_HELP)
-	$(QEMU) $(QEMU_RUN_FLAGS) -kernel $(BUILD)/rayos.elf -append "$(CMDLINE)"
+	$(QEMU) $(QEMU_RUN_FLAGS) -kernel $(BUILD)/rayos.elf -initrd $(INITRAMFS) -append "$(RUN_APPEND)"
 
 run-iso: $(ISO)
 	@sh tools/bootstrap.sh run
@@ -145,7 +156,7 @@ PYTEST_ARGS ?=
 test:
 	@sh tools/bootstrap.sh test
 	@start=$$(date +%s); failed=""; \
-	for t in test-host test-ktest test-clang test-qemu; do \
+	for t in test-host test-ktest test-clang test-user-host test-qemu; do \
 		echo "==== make $$t"; \
 		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
 	done; \
@@ -183,7 +194,7 @@ BENCH_BUILD ?= build/bench
 BENCH_KERNEL := $(BENCH_BUILD)/rayos.elf
 BENCH_SCHED_BOOTS ?= 3
 
-bench: bench-boot bench-sched bench-trace bench-mm
+bench: bench-boot bench-sched bench-trace bench-mm bench-user
 
 bench-kernel:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) LOCKDEP=0 all
@@ -222,3 +233,6 @@ endif
 
 # Hosted allocator benchmarks against glibc, jemalloc and mimalloc.
 include bench/mm/bench.mk
+
+# User programs (musl-gcc -static), the initramfs, their host tests and bench.
+include user/user.mk

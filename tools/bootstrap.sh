@@ -10,6 +10,9 @@
 #   ktest:  QEMU                              (make test-ktest)
 #   pytest: QEMU, GRUB, OVMF, python3-pytest, python3-pexpect, prometheus (promtool) (make test-qemu)
 #   bench:  QEMU, python3-pexpect, jemalloc, mimalloc, valgrind (make bench)
+#   user:   musl-tools, cpio                  (make user, make initramfs)
+#   busybox: busybox-static                   (/bin/busybox in the initramfs)
+#   linux:  linux-image-amd64, busybox-static (make bench-user: Debian's Linux)
 #   test:   everything make test needs, incl. libcmocka-dev (tests/host)
 #   all:    everything above
 # Python tools run with /usr/bin/python3, the interpreter Debian's python3-*
@@ -30,8 +33,11 @@ group() {
 	host)   want gcc; want libcmocka-dev ;;
 	pytest) group run; group iso; group uefi; want python3; want python3-pytest; want python3-pexpect; want prometheus ;;
 	bench)  group run; want python3; want python3-pexpect; want libjemalloc-dev; want libmimalloc-dev; want valgrind ;;
-	test|all) group build; group host; group clang; group ktest; group pytest; group bench ;;
-	*) echo "bootstrap.sh: unknown group '$1' (build run iso uefi clang host ktest pytest bench test all)" >&2
+	user)   want musl-tools; want cpio ;;
+	busybox) want busybox-static ;;
+	linux)  want linux-image-amd64; want busybox-static ;;
+	test|all) group user; group busybox; group build; group host; group clang; group ktest; group pytest; group bench ;;
+	*) echo "bootstrap.sh: unknown group '$1' (build run iso uefi clang host ktest pytest bench user busybox linux test all)" >&2
 	   exit 2 ;;
 	esac
 }
