@@ -183,6 +183,13 @@ static int unpack_one(void *vctx, const struct cpio_entry *e)
 		break;
 	case S_IFREG: {
 		struct file *f;
+		struct nameidata nd;
+		if (!path_lookup(c->fs, NULL, path, 0, &nd)) {
+			/* replace an old non-directory (a symlink is not followed) */
+			if (!S_ISDIR(nd.path.ino->mode))
+				(void)vfs_remove(c->fs, NULL, path, false);
+			path_put(&nd.path);
+		}
 		r = vfs_open(c->fs, NULL, path, O_WRONLY | O_CREAT | O_TRUNC, e->mode & 07777, &f);
 		if (r)
 			break;
@@ -209,6 +216,7 @@ static int unpack_one(void *vctx, const struct cpio_entry *e)
 			return -ENOMEM;
 		memcpy(target, e->data, (size_t)e->size);
 		target[e->size] = 0;
+		(void)vfs_remove(c->fs, NULL, path, false); /* replace an old entry */
 		r = vfs_mknod(c->fs, NULL, path, S_IFLNK | 0777, target);
 		kfree(target);
 		c->links += !r;
