@@ -386,6 +386,9 @@ struct super *devfs_create(struct inode **root);
 struct super *procfs_create(struct inode **root);
 extern const struct file_ops tty_fops;
 void tty_init(void);
+/* Feed one input byte to the line discipline (the tty thread; ktests). */
+void tty_receive(u8 c);
+u64 tty_signals_sent(void);
 int pipe_create(struct file **rd, struct file **wr, u32 flags);
 
 /* ---- wait.c (kernel only) ---- */
