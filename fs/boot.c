@@ -79,9 +79,14 @@ void vfs_init(void)
 			pr_err("vfs", "initramfs module %u (%llu bytes): %s (error %d)", i,
 			       (unsigned long long)len, why, r);
 		else
-			pr_info("vfs", "initramfs module %u: %llu bytes unpacked", i,
-				(unsigned long long)len);
+			pr_info("vfs", "initramfs module %u: %llu bytes unpacked: %s", i,
+				(unsigned long long)len, why);
+		struct mem_stats before, after;
+		mm_stats(&before);
 		initramfs_free_module(m->start, m->end);
+		mm_stats(&after);
+		pr_info("vfs", "initramfs module %u: %llu KiB given back to the page allocator", i,
+			(unsigned long long)((after.free_bytes - before.free_bytes) >> 10));
 	}
 	pr_info("vfs", "root on tmpfs; devfs on /dev, procfs on /proc; %d mounts",
 		vfs_mount_count());

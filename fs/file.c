@@ -176,17 +176,16 @@ int files_count(struct files *t)
 
 int files_open_console(struct files *t)
 {
+	/* one open file description shared by 0, 1 and 2, as init's console */
+	struct file *f;
+	int r = vfs_open(NULL, NULL, "/dev/console", O_RDWR, 0, &f);
+	if (r)
+		return r;
 	for (int fd = 0; fd < 3; fd++) {
-		struct file *f;
-		int r = vfs_open(NULL, NULL, "/dev/console", O_RDWR, 0, &f);
-		if (r)
-			return r;
-		r = fd_install_at(t, f, fd, false);
-		if (r < 0) {
-			file_put(f);
-			return r;
-		}
+		file_get(f);
+		fd_install_at(t, f, fd, false);
 	}
+	file_put(f);
 	spin_lock(&t->lock);
 	while (t->next_hint < NOFILE_MAX && t->fd[t->next_hint])
 		t->next_hint++;

@@ -172,7 +172,8 @@ static long do_openat(int dirfd, u64 upath, u32 flags, u32 mode)
 	r = at_base(dirfd, name, &base, &have);
 	struct file *f = NULL;
 	if (!r) {
-		r = vfs_open(current_fs(), have ? &base : NULL, name, flags, mode, &f);
+		/* 64-bit: every file is opened O_LARGEFILE, as Linux does */
+		r = vfs_open(current_fs(), have ? &base : NULL, name, flags | O_LARGEFILE, mode, &f);
 		if (have)
 			path_put(&base);
 	}
