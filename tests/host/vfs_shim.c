@@ -49,3 +49,17 @@ u64 clock_monotonic_ns(void)
 /* kernel/sched/loadavg.c's timer glue (only its pure part is tested) */
 struct rq *cpu_rq(u32 cpu) { (void)cpu; return NULL; }
 void timer_arm(struct timer_event *ev, u64 deadline_ns) { ev->deadline_ns = deadline_ns; }
+
+/* pipes (fs/pipe.c): wait queues and the blocking wait. The hosted tests
+ * are single-threaded, so a wait whose condition does not already hold
+ * would never end: it fails the call with -EDEADLK (35) instead. */
+void wait_queue_init(struct wait_queue *wq) { list_init(&wq->waiters); }
+int wake_up_all(struct wait_queue *wq) { (void)wq; return 0; }
+int vfs_wait(struct wait_queue *wq, bool (*cond)(void *), void *arg, u64 deadline,
+	     bool interruptible);
+int vfs_wait(struct wait_queue *wq, bool (*cond)(void *), void *arg, u64 deadline,
+	     bool interruptible)
+{
+	(void)wq, (void)deadline, (void)interruptible;
+	return cond(arg) ? 0 : -35;
+}
