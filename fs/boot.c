@@ -54,6 +54,9 @@ void vfs_init(void)
 		pr_err("vfs", "no memory for the root file system");
 		return;
 	}
+	struct mem_stats ms;
+	mm_stats(&ms);
+	tmpfs_set_limit(ms.total_bytes / PAGE_SIZE / 2); /* as Linux's tmpfs default */
 	vfs_mount(tsb, tmpfs_root(tsb), NULL, "/", "rootfs");
 	mkdir_boot("/dev", 0755);
 	mkdir_boot("/proc", 0555);

@@ -652,8 +652,40 @@ static long do_readlinkat(int dfd, u64 upath, u64 ubuf, s64 size)
 SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (s64)a2); }
 SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (s64)a3); }
 
-SYSFN(link) { return -EPERM; }      /* hard links: not supported */
-SYSFN(linkat) { return -EPERM; }
+static long do_linkat(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
+{
+	if (flags & ~(u32)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	char *on = NULL, *nn = NULL;
+	int r = get_path(oname, &on);
+	if (r)
+		return r;
+	r = get_path(nname, &nn);
+	if (r) {
+		kfree(on);
+		return r;
+	}
+	struct path ob, nb;
+	bool oh = false, nh = false;
+	if (!on[0] || !nn[0])
+		r = -ENOENT;
+	if (!r)
+		r = at_base(odfd, on, &ob, &oh);
+	if (!r)
+		r = at_base(ndfd, nn, &nb, &nh);
+	if (!r)
+		r = vfs_link(current_fs(), oh ? &ob : NULL, on, flags & AT_SYMLINK_FOLLOW,
+			     nh ? &nb : NULL, nn);
+	if (oh)
+		path_put(&ob);
+	if (nh)
+		path_put(&nb);
+	kfree(on);
+	kfree(nn);
+	return r;
+}
+SYSFN(link) { return do_linkat(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
+SYSFN(linkat) { return do_linkat((int)a0, a1, (int)a2, a3, (u32)a4); }
 
 /* ---- working directory ---- */
 

@@ -10,8 +10,9 @@
  * readdir continues correctly when entries are removed in between (rm -r
  * removes while it reads). Symlinks keep their target in inode->link.
  *
- * Link counts as Unix: a directory has 2 + its subdirectories; a removed
- * object has 0. Each entry holds one reference on its inode; a child
+ * Link counts as Unix: a directory has 2 + its subdirectories; a file has
+ * one per name (hard links); a removed object has 0. File data is limited
+ * to tmpfs_set_limit() pages over all instances (-ENOSPC beyond). Each entry holds one reference on its inode; a child
  * directory holds one on its parent (inode->parent).
  *
  * Rename follows rename(2): replacing an existing target (file over file,
@@ -49,6 +50,12 @@ struct tfile {
 };
 
 static u64 tmpfs_chunk_count; /* atomic: chunks allocated, every instance */
+static u64 tmpfs_chunk_limit = ~0ULL; /* -ENOSPC above it (Linux: half of RAM) */
+
+void tmpfs_set_limit(u64 pages)
+{
+	tmpfs_chunk_limit = pages;
+}
 
 u64 tmpfs_pages(void)
 {
@@ -193,6 +200,26 @@ static int tmpfs_create_op(struct inode *dir, const char *name, size_t len, u32 
 	dirent_attach(dir, e, i); /* the entry takes the inode's first reference */
 	inode_get(i);
 	*out = i;
+	return 0;
+}
+
+static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	if (S_ISDIR(target->mode))
+		return -EPERM;
+	if (target->sb != dir->sb)
+		return -EXDEV;
+	if (target->nlink == 0)
+		return -ENOENT;
+	if (find(dir, name, len))
+		return -EEXIST;
+	struct tdirent *e = dirent_new(name, len);
+	if (!e)
+		return -ENOMEM;
+	inode_get(target);
+	target->nlink++;
+	vfs_now(&target->ctime);
+	dirent_attach(dir, e, target);
 	return 0;
 }
 
@@ -360,6 +387,8 @@ static char *chunk_for_write(struct tfile *tf, u64 off)
 		tf->nchunks = n;
 	}
 	if (!tf->chunks[idx]) {
+		if (__atomic_load_n(&tmpfs_chunk_count, __ATOMIC_RELAXED) >= tmpfs_chunk_limit)
+			return NULL;
 		tf->chunks[idx] = kzalloc(TMPFS_PAGE, GFP_KERNEL);
 		if (!tf->chunks[idx])
 			return NULL;
@@ -476,6 +505,7 @@ static void tmpfs_evict(struct inode *ino)
 static const struct inode_ops tmpfs_dir_iops = {
 	.lookup = tmpfs_lookup,
 	.create = tmpfs_create_op,
+	.link = tmpfs_link,
 	.remove = tmpfs_remove,
 	.rename = tmpfs_rename,
 	.readdir = tmpfs_readdir,

@@ -285,6 +285,17 @@ static void test_dirs(void **state)
 	assert_int_equal(S5(renameat2, AT_FDCWD, "/moved", AT_FDCWD, "/m2", 1), -EINVAL);
 	assert_int_equal(S5(renameat2, AT_FDCWD, "/moved", AT_FDCWD, "/m2", 0), 0);
 	assert_int_equal(S2(rename, "/d", "/d/x"), -EINVAL);
+	assert_int_equal(S2(link, "/m2", "/hard"), 0);
+	struct stat s1, s2;
+	assert_int_equal(S2(stat, "/m2", &s1), 0);
+	assert_int_equal(S2(stat, "/hard", &s2), 0);
+	assert_int_equal(s1.st_ino, s2.st_ino);
+	assert_int_equal(s2.st_nlink, 2);
+	assert_int_equal(S2(link, "/d", "/dirlink"), -EPERM);
+	assert_int_equal(S5(linkat, AT_FDCWD, "/hard", dfd, "h2", 0), 0);
+	assert_int_equal(S5(linkat, AT_FDCWD, "/hard", dfd, "h3", 0x8), -EINVAL);
+	assert_int_equal(S1(unlink, "/hard"), 0);
+	assert_int_equal(S1(unlink, "/d/h2"), 0);
 	assert_int_equal(S1(unlink, "/m2"), 0);
 	assert_int_equal(S1(close, ff), 0);
 	assert_int_equal(S1(close, dfd), 0);
