@@ -314,6 +314,8 @@ struct file *file_alloc(const struct path *p, u32 flags);
 long vfs_read(struct file *f, struct iov_iter *it, u64 *pos);
 long vfs_write(struct file *f, struct iov_iter *it, u64 *pos);
 u32 inode_dtype(u32 mode);
+s64 vfs_live_inodes(void);
+s64 vfs_live_files(void);
 
 /* ---- namei.c ---- */
 #define LOOKUP_FOLLOW    0x1  /* follow a trailing symlink */
