@@ -387,6 +387,7 @@ struct super *tmpfs_create(void);
 struct inode *tmpfs_root(struct super *sb);
 u64 tmpfs_pages(void); /* pages holding file data, all instances */
 void tmpfs_set_limit(u64 pages);
+u64 tmpfs_limit(void);
 
 /* ---- devfs.c, procfs.c, tty.c, pipe.c ---- */
 struct super *devfs_create(struct inode **root);

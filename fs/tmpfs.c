@@ -57,6 +57,11 @@ void tmpfs_set_limit(u64 pages)
 	tmpfs_chunk_limit = pages;
 }
 
+u64 tmpfs_limit(void)
+{
+	return tmpfs_chunk_limit;
+}
+
 u64 tmpfs_pages(void)
 {
 	return __atomic_load_n(&tmpfs_chunk_count, __ATOMIC_RELAXED);
