@@ -236,6 +236,7 @@ struct inode {
 	u32 nlink;
 	u32 uid, gid;
 	u64 size;
+	u64 blocks;            /* 512-byte units of storage held (st_blocks) */
 	struct vtime atime, mtime, ctime;
 	struct inode *parent;  /* directories: the containing directory (ref) */
 	char *link;            /* symlinks: the target (kmalloc'd) */

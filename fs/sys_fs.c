@@ -377,7 +377,7 @@ static void fill_stat(struct inode *i, struct linux_stat *st)
 	st->st_rdev = encode_dev(i->rdev >> 8, i->rdev & 0xff);
 	st->st_size = (s64)i->size;
 	st->st_blksize = 4096;
-	st->st_blocks = S_ISREG(i->mode) ? (s64)((i->size + 511) / 512) : 0;
+	st->st_blocks = (s64)i->blocks;
 	st->st_atime = (u64)i->atime.sec;
 	st->st_atime_nsec = i->atime.nsec;
 	st->st_mtime = (u64)i->mtime.sec;

@@ -344,12 +344,13 @@ static int tmpfs_name_of(struct inode *dir, struct inode *child, char *buf, size
 
 /* ---- file data ---- */
 
-static void free_chunks_from(struct tfile *tf, u64 first)
+static void free_chunks_from(struct inode *ino, struct tfile *tf, u64 first)
 {
 	for (u64 i = first; i < tf->nchunks; i++) {
 		if (tf->chunks[i]) {
 			kfree(tf->chunks[i]);
 			tf->chunks[i] = NULL;
+			ino->blocks -= TMPFS_PAGE / 512;
 			__atomic_fetch_sub(&tmpfs_chunk_count, 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -362,7 +363,7 @@ static int tmpfs_truncate(struct inode *ino, u64 size)
 		return -EFBIG;
 	if (size < ino->size) {
 		u64 keep = (size + TMPFS_PAGE - 1) / TMPFS_PAGE;
-		free_chunks_from(tf, keep);
+		free_chunks_from(ino, tf, keep);
 		if (size % TMPFS_PAGE && keep - 1 < tf->nchunks && tf->chunks[keep - 1])
 			memset(tf->chunks[keep - 1] + size % TMPFS_PAGE, 0,
 			       TMPFS_PAGE - size % TMPFS_PAGE);
@@ -374,7 +375,7 @@ static int tmpfs_truncate(struct inode *ino, u64 size)
 }
 
 /* The chunk holding byte offset off, allocated if needed. */
-static char *chunk_for_write(struct tfile *tf, u64 off)
+static char *chunk_for_write(struct inode *ino, struct tfile *tf, u64 off)
 {
 	u64 idx = off / TMPFS_PAGE;
 	if (idx >= tf->nchunks) {
@@ -398,6 +399,7 @@ static char *chunk_for_write(struct tfile *tf, u64 off)
 		if (!tf->chunks[idx])
 			return NULL;
 		__atomic_fetch_add(&tmpfs_chunk_count, 1, __ATOMIC_RELAXED);
+		ino->blocks += TMPFS_PAGE / 512;
 	}
 	return tf->chunks[idx];
 }
@@ -466,7 +468,7 @@ static long tmpfs_write(struct file *f, struct iov_iter *it, u64 *pos)
 		vfs_lock();
 		if (f->flags & O_APPEND)
 			p = ino->size;
-		char *c = p + n <= TMPFS_MAX_SIZE ? chunk_for_write(tf, p) : NULL;
+		char *c = p + n <= TMPFS_MAX_SIZE ? chunk_for_write(ino, tf, p) : NULL;
 		if (c) {
 			memcpy(c + p % TMPFS_PAGE, bounce, n);
 			if (p + n > ino->size)
@@ -492,7 +494,7 @@ static void tmpfs_evict(struct inode *ino)
 {
 	if (S_ISREG(ino->mode) && ino->priv) {
 		struct tfile *tf = ino->priv;
-		free_chunks_from(tf, 0);
+		free_chunks_from(ino, tf, 0);
 		kfree(tf->chunks);
 	} else if (S_ISDIR(ino->mode) && ino->priv) {
 		struct tdir *d = ino->priv;

@@ -217,6 +217,7 @@ static void test_tmpfs_data(void **state)
 	struct vfs_stat st;
 	vfs_fstat(f, &st);
 	assert_int_equal(st.size, 10003);
+	assert_int_equal(f->path.ino->blocks, 8); /* one 4 KiB chunk: a sparse file */
 	char buf[10003];
 	memset(buf, 'x', sizeof(buf));
 	assert_int_equal(kernel_read(f, buf, sizeof(buf), 0), 10003);
