@@ -13,6 +13,7 @@
  * Locking: the table is written once at boot; readers need no lock. */
 #include "internal.h"
 #include <rayos/mm.h>
+#include <rayos/printf.h>
 #include <rayos/random.h>
 #include <rayos/string.h>
 
@@ -119,8 +120,11 @@ static int devfs_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 
 static int devfs_name_of(struct inode *dir, struct inode *child, char *buf, size_t size)
 {
-	(void)dir, (void)child, (void)buf, (void)size;
-	return -ENOENT; /* devices are not directories: never asked */
+	(void)dir;
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (devices[i].ino == child)
+			return snprintf(buf, size, "%s", devices[i].name);
+	return -ENOENT;
 }
 
 static const struct inode_ops devfs_dir_iops = {
@@ -141,8 +145,11 @@ struct super *devfs_create(struct inode **root)
 		struct devnode *d = &devices[i];
 		u32 mode = S_IFCHR | (d->major == 5 ? 0620 : 0666);
 		d->ino = inode_new(&sb, mode, &devfs_dev_iops, d->fops);
-		if (d->ino)
+		if (d->ino) {
 			d->ino->rdev = d->major << 8 | d->minor;
+			inode_get(r);
+			d->ino->parent = r;
+		}
 	}
 	*root = r;
 	return &sb;

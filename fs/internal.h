@@ -238,7 +238,8 @@ struct inode {
 	u64 size;
 	u64 blocks;            /* 512-byte units of storage held (st_blocks) */
 	struct vtime atime, mtime, ctime;
-	struct inode *parent;  /* directories: the containing directory (ref) */
+	struct inode *parent;  /* the containing directory (ref); for files the
+				* one of the first or last-renamed name */
 	char *link;            /* symlinks: the target (kmalloc'd) */
 	void *priv;            /* file system data */
 	/* atomic */

@@ -12,6 +12,9 @@
  *   self       symlink to the calling process's pid
  *   PID/{stat,status,cmdline,comm}  from the process code (proc.h)
  *   PID/mounts  as mounts (one namespace; /etc/mtab points here for df)
+ *   PID/fd/N    symlinks to the open files' paths (pipe:[ino] for pipes),
+ *               for the calling process only (its fd table is the one the
+ *               VFS can reach); other processes' fd directories are empty
  * A file's text is generated when it is read at offset 0 and kept with the
  * open file for the reads that continue it (a consistent snapshot per
  * pass, fresh on every rewind, like Linux's seq_file single_open).
@@ -36,7 +39,7 @@
 enum pkind {
 	P_ROOT, P_UPTIME, P_MEMINFO, P_CPUINFO, P_LOADAVG, P_STAT, P_MOUNTS, P_SELF,
 	P_VERSION, P_FILESYSTEMS,
-	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_NR
+	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_PID_FDDIR, P_PID_FD, P_NR
 };
 
 struct pent {
@@ -60,6 +63,7 @@ static const struct pent root_ents[] = {
 static const struct pent pid_ents[] = {
 	{ "cmdline", P_PID_CMDLINE, S_IFREG | 0444 },
 	{ "comm", P_PID_COMM, S_IFREG | 0444 },
+	{ "fd", P_PID_FDDIR, S_IFDIR | 0500 },
 	{ "mounts", P_PID_MOUNTS, S_IFREG | 0444 },
 	{ "stat", P_PID_STAT, S_IFREG | 0444 },
 	{ "status", P_PID_STATUS, S_IFREG | 0444 },
@@ -70,6 +74,7 @@ static const struct pent pid_ents[] = {
 struct pnode {
 	enum pkind kind;
 	int pid;
+	int fd;   /* P_PID_FD */
 };
 
 static struct super proc_sb = { .fstype = "proc", .dev = 0 };
@@ -77,7 +82,8 @@ static struct inode *proc_root_ino;
 static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops;
 static const struct file_ops proc_file_fops;
 
-static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
+static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid, int fd,
+				  u32 mode)
 {
 	const struct inode_ops *iop = S_ISDIR(mode) ? &proc_dir_iops :
 				      S_ISLNK(mode) ? &proc_link_iops : &proc_file_iops;
@@ -91,16 +97,23 @@ static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
 	}
 	pn->kind = kind;
 	pn->pid = pid;
+	pn->fd = fd;
 	i->priv = pn;
-	i->ino = ((u64)pid << 8) + (u64)kind + 1;
+	i->ino = kind == P_PID_FD ? ((u64)pid << 20) + (u64)fd + (1ULL << 40) :
+				    ((u64)pid << 8) + (u64)kind + 1;
 	if (S_ISDIR(mode)) {
 		i->nlink = 2;
-		if (pid && proc_root_ino) {
-			inode_get(proc_root_ino);
-			i->parent = proc_root_ino;
+		if (parent) {
+			inode_get(parent);
+			i->parent = parent;
 		}
 	}
 	return i;
+}
+
+static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
+{
+	return pnode_new_in(pid ? proc_root_ino : NULL, kind, pid, 0, mode);
 }
 
 static void proc_evict(struct inode *i)
@@ -128,14 +141,30 @@ static int parse_pid(const char *name, size_t len)
 	return (len > 1 && name[0] == '0') ? -1 : v;
 }
 
+/* /proc/PID/fd is readable by the process itself only (its fd table is
+ * the only one the VFS can reach: current_files()). */
+static struct file *self_fd(int pid, int fd)
+{
+	return pid == proc_pid() && pid > 0 ? fget(current_files(), fd) : NULL;
+}
+
 static int proc_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pnode *pn = dir->priv;
+	if (pn->kind == P_PID_FDDIR) {
+		int fd = parse_pid(name, len);
+		struct file *f = fd >= 0 ? self_fd(pn->pid, fd) : NULL;
+		if (!f)
+			return -ENOENT;
+		file_put(f);
+		*out = pnode_new_in(dir, P_PID_FD, pn->pid, fd, S_IFLNK | 0700);
+		return *out ? 0 : -ENOMEM;
+	}
 	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
 	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
 	for (size_t i = 0; i < n; i++) {
 		if (strlen(ents[i].name) == len && !memcmp(ents[i].name, name, len)) {
-			*out = pnode_new(ents[i].kind, pn->pid, ents[i].mode);
+			*out = pnode_new_in(pn->pid ? dir : NULL, ents[i].kind, pn->pid, 0, ents[i].mode);
 			return *out ? 0 : -ENOMEM;
 		}
 	}
@@ -152,6 +181,21 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 {
 	struct pnode *pn = dir->priv;
+	if (pn->kind == P_PID_FDDIR) {
+		for (int fd = *pos < 2 ? 0 : (int)(*pos - 2); fd < NOFILE_MAX; fd++) {
+			*pos = (u64)fd + 2;
+			struct file *f = self_fd(pn->pid, fd);
+			if (!f)
+				continue;
+			file_put(f);
+			char nm[16];
+			int l = snprintf(nm, sizeof(nm), "%d", fd);
+			if (fill(ctx, nm, (size_t)l, ((u64)pn->pid << 20) + (u64)fd + (1ULL << 40), DT_LNK))
+				return 0;
+		}
+		*pos = NOFILE_MAX + 2;
+		return 0;
+	}
 	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
 	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
 	for (size_t i = *pos < 2 ? 0 : (size_t)(*pos - 2); i < n; i++) {
@@ -188,12 +232,27 @@ static int proc_name_of(struct inode *dir, struct inode *child, char *buf, size_
 	struct pnode *pn = child->priv;
 	if (pn->kind == P_PIDDIR)
 		return snprintf(buf, size, "%d", pn->pid);
+	if (pn->kind == P_PID_FDDIR)
+		return snprintf(buf, size, "fd");
 	return -ENOENT;
 }
 
 static int proc_get_link(struct inode *i, char *buf, size_t size)
 {
-	(void)i;
+	struct pnode *pn = i->priv;
+	if (pn->kind == P_PID_FD) {
+		/* the open file's path, or pipe:[ino] as Linux shows it */
+		struct file *f = self_fd(pn->pid, pn->fd);
+		if (!f)
+			return -ENOENT;
+		int n;
+		if (S_ISFIFO(f->path.ino->mode))
+			n = snprintf(buf, size, "pipe:[%llu]", (unsigned long long)f->path.ino->ino);
+		else
+			n = vfs_path_name(current_fs(), &f->path, buf, size);
+		file_put(f);
+		return n < 0 ? n : MIN(n, (int)size);
+	}
 	int pid = proc_pid();
 	if (pid <= 0)
 		return -ENOENT;
