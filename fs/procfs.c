@@ -113,7 +113,7 @@ static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid
 
 static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
 {
-	return pnode_new_in(pid ? proc_root_ino : NULL, kind, pid, 0, mode);
+	return pnode_new_in(kind == P_ROOT ? NULL : proc_root_ino, kind, pid, 0, mode);
 }
 
 static void proc_evict(struct inode *i)
@@ -164,7 +164,7 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
 	for (size_t i = 0; i < n; i++) {
 		if (strlen(ents[i].name) == len && !memcmp(ents[i].name, name, len)) {
-			*out = pnode_new_in(pn->pid ? dir : NULL, ents[i].kind, pn->pid, 0, ents[i].mode);
+			*out = pnode_new_in(dir, ents[i].kind, pn->pid, 0, ents[i].mode);
 			return *out ? 0 : -ENOMEM;
 		}
 	}
@@ -232,8 +232,14 @@ static int proc_name_of(struct inode *dir, struct inode *child, char *buf, size_
 	struct pnode *pn = child->priv;
 	if (pn->kind == P_PIDDIR)
 		return snprintf(buf, size, "%d", pn->pid);
-	if (pn->kind == P_PID_FDDIR)
-		return snprintf(buf, size, "fd");
+	if (pn->kind == P_PID_FD)
+		return snprintf(buf, size, "%d", pn->fd);
+	for (size_t i = 0; i < ARRAY_SIZE(root_ents); i++)
+		if (root_ents[i].kind == pn->kind)
+			return snprintf(buf, size, "%s", root_ents[i].name);
+	for (size_t i = 0; i < ARRAY_SIZE(pid_ents); i++)
+		if (pid_ents[i].kind == pn->kind)
+			return snprintf(buf, size, "%s", pid_ents[i].name);
 	return -ENOENT;
 }
 
