@@ -101,12 +101,11 @@ static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid
 	i->priv = pn;
 	i->ino = kind == P_PID_FD ? ((u64)pid << 20) + (u64)fd + (1ULL << 40) :
 				    ((u64)pid << 8) + (u64)kind + 1;
-	if (S_ISDIR(mode)) {
+	if (S_ISDIR(mode))
 		i->nlink = 2;
-		if (parent) {
-			inode_get(parent);
-			i->parent = parent;
-		}
+	if (parent) {
+		inode_get(parent);
+		i->parent = parent;
 	}
 	return i;
 }
