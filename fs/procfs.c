@@ -5,7 +5,8 @@
  *   cpuinfo    a block per online CPU (processor, vendor_id, cpu family,
  *              model, model name, stepping, cpu MHz from the calibrated
  *              TSC, flags, ...)
- *   loadavg    "L1 L5 L15 RUNNING/THREADS LASTPID\n" (kernel/sched/loadavg.c)
+ *   loadavg    "L1 L5 L15 RUNNING/THREADS LASTPID\n" (kernel/sched/loadavg.c;
+ *              LASTPID is the highest live pid, Linux shows the newest one)
  *   stat       cpu lines from each run queue's time by mode in USER_HZ (100)
  *              ticks, ctxt, btime, processes, procs_running, procs_blocked
  *   mounts     "SOURCE TARGET FSTYPE rw 0 0" per mount
@@ -70,6 +71,7 @@ static const struct pent pid_ents[] = {
 };
 
 #define PID_COOKIE_BASE 0x1000u /* readdir cookies of pid dirs: base + pid */
+#define MAX_PIDS 8192           /* listed in /proc (more than RLIMIT_NPROC allows) */
 
 struct pnode {
 	enum pkind kind;
@@ -210,18 +212,24 @@ static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 	}
 	if (*pos < PID_COOKIE_BASE)
 		*pos = PID_COOKIE_BASE;
-	int pids[256];
-	int np = proc_pids(pids, (int)ARRAY_SIZE(pids));
+	int *pids = kmalloc(MAX_PIDS * sizeof(int), GFP_KERNEL);
+	if (!pids)
+		return -ENOMEM;
+	int np = proc_pids(pids, MAX_PIDS);
 	for (int i = 0; i < np; i++) {
 		if ((u64)pids[i] + PID_COOKIE_BASE < *pos)
 			continue;
 		*pos = (u64)pids[i] + PID_COOKIE_BASE;
 		char nm[16];
 		int l = snprintf(nm, sizeof(nm), "%d", pids[i]);
-		if (fill(ctx, nm, (size_t)l, ((u64)pids[i] << 8) + P_PIDDIR + 1, DT_DIR))
+		if (fill(ctx, nm, (size_t)l, ((u64)pids[i] << 8) + P_PIDDIR + 1, DT_DIR)) {
+			kfree(pids);
 			return 0;
+		}
 	}
-	*pos = np > 0 ? (u64)pids[np - 1] + PID_COOKIE_BASE + 1 : PID_COOKIE_BASE;
+	if (np > 0 && (u64)pids[np - 1] + PID_COOKIE_BASE + 1 > *pos)
+		*pos = (u64)pids[np - 1] + PID_COOKIE_BASE + 1;
+	kfree(pids);
 	return 0;
 }
 
@@ -365,9 +373,11 @@ static void count_thread(struct thread *t, void *ctx)
 
 static int last_pid(void)
 {
-	int pids[256];
-	int n = proc_pids(pids, (int)ARRAY_SIZE(pids));
-	return n > 0 ? pids[n - 1] : 0;
+	int *pids = kmalloc(MAX_PIDS * sizeof(int), GFP_KERNEL);
+	int n = pids ? proc_pids(pids, MAX_PIDS) : 0;
+	int last = n > 0 ? pids[n - 1] : 0;
+	kfree(pids);
+	return last;
 }
 
 static void gen_loadavg(struct gen *g)
