@@ -165,6 +165,7 @@ struct inode;
 struct file;
 struct super;
 struct iov_iter;
+struct path;
 
 struct vtime {
 	s64 sec;
@@ -200,6 +201,9 @@ struct inode_ops {
 	int (*truncate)(struct inode *ino, u64 size);
 	/* symlinks whose target is computed (procfs /proc/self) */
 	int (*get_link)(struct inode *ino, char *buf, size_t size);
+	/* "magic" links (/proc/PID/fd/N): the object itself, not a name;
+	 * 0 with *out referenced, or -errno; tried before get_link */
+	int (*follow_path)(struct inode *ino, struct path *out);
 	/* last reference gone: free private state (not the inode) */
 	void (*evict)(struct inode *ino);
 };

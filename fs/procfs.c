@@ -81,13 +81,14 @@ struct pnode {
 
 static struct super proc_sb = { .fstype = "proc", .dev = 0 };
 static struct inode *proc_root_ino;
-static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops;
+static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops, proc_fdlink_iops;
 static const struct file_ops proc_file_fops;
 
 static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid, int fd,
 				  u32 mode)
 {
 	const struct inode_ops *iop = S_ISDIR(mode) ? &proc_dir_iops :
+				      kind == P_PID_FD ? &proc_fdlink_iops :
 				      S_ISLNK(mode) ? &proc_link_iops : &proc_file_iops;
 	struct inode *i = inode_new(&proc_sb, mode, iop, S_ISREG(mode) ? &proc_file_fops : NULL);
 	if (!i)
@@ -248,6 +249,22 @@ static int proc_name_of(struct inode *dir, struct inode *child, char *buf, size_
 		if (pid_ents[i].kind == pn->kind)
 			return snprintf(buf, size, "%s", pid_ents[i].name);
 	return -ENOENT;
+}
+
+/* /proc/PID/fd/N leads to the open file itself (a pipe, a deleted file):
+ * Linux's magic links. Other procfs links resolve by name. */
+static int proc_follow_path(struct inode *i, struct path *out)
+{
+	struct pnode *pn = i->priv;
+	if (pn->kind != P_PID_FD)
+		return -EINVAL;
+	struct file *f = self_fd(pn->pid, pn->fd);
+	if (!f)
+		return -ENOENT;
+	*out = f->path;
+	path_get(out);
+	file_put(f);
+	return 0;
 }
 
 static int proc_get_link(struct inode *i, char *buf, size_t size)
@@ -520,6 +537,11 @@ static const struct inode_ops proc_dir_iops = {
 };
 static const struct inode_ops proc_file_iops = { .evict = proc_evict };
 static const struct inode_ops proc_link_iops = { .get_link = proc_get_link, .evict = proc_evict };
+static const struct inode_ops proc_fdlink_iops = {
+	.get_link = proc_get_link,
+	.follow_path = proc_follow_path,
+	.evict = proc_evict,
+};
 static const struct file_ops proc_file_fops = {
 	.open = proc_open_f,
 	.read = proc_read,
