@@ -7,6 +7,7 @@
 #include <rayos/shell.h>
 #include <rayos/rt.h>
 #include <rayos/thread.h>
+#include <rayos/sched.h>
 #include <rayos/cmdline.h>
 #include <rayos/console.h>
 #include <rayos/printf.h>
@@ -254,15 +255,32 @@ struct status_ctx {
 static void status_thread(struct thread *t, void *vctx)
 {
 	struct status_ctx *c = vctx;
-	if (t->policy != SCHED_FIFO && t->policy != SCHED_RR && !t->pi_base.active)
-		return;
+	struct sched_dl_info dl;
 	if (t->state == THREAD_DEAD)
 		return;
+	bool is_dl = t->policy == SCHED_DEADLINE && !sched_dl_get(t, &dl);
+	if (!is_dl && t->policy != SCHED_FIFO && t->policy != SCHED_RR && t->policy != SCHED_SPORADIC &&
+	    !t->pi_base.active)
+		return;
 	if (!c->n++)
-		shell_printf("real-time threads:\n  tid   name             policy  prio  cpu  boosted\n");
-	shell_printf("  %-5u %-16s %-7s %-5d %-4u %s\n", t->tid, t->name,
-		     t->policy == SCHED_RR ? "RR" : "FIFO", t->rt_prio, t->cpu,
-		     t->pi_base.active ? "yes (inherited)" : "no");
+		shell_printf("real-time threads:\n  tid   name             cpu  class     parameters\n");
+	shell_printf("  %-5u %-16s %-4u ", t->tid, t->name, t->cpu);
+	if (is_dl) {
+		shell_printf("deadline  runtime %llu us, deadline %llu us, period %llu us; %s%lld us left, "
+			     "throttled %llu times, max overrun %llu us\n",
+			     (unsigned long long)(dl.runtime / 1000), (unsigned long long)(dl.deadline / 1000),
+			     (unsigned long long)(dl.period / 1000), dl.throttled ? "throttled, " : "",
+			     (long long)(dl.remaining / 1000), (unsigned long long)dl.nr_throttled,
+			     (unsigned long long)(dl.max_overrun / 1000));
+	} else if (t->policy == SCHED_SPORADIC) {
+		shell_printf("rt        sporadic server: prio %d (high %d, low %d), budget %llu us per %llu us, "
+			     "%llu exhaustions\n", t->rt_prio, t->ss.high, t->ss.low,
+			     (unsigned long long)(t->ss.budget / 1000), (unsigned long long)(t->ss.period / 1000),
+			     (unsigned long long)t->ss.nr_exhausted);
+	} else {
+		shell_printf("rt        %s %d%s\n", t->policy == SCHED_RR ? "SCHED_RR" : "SCHED_FIFO", t->rt_prio,
+			     t->pi_base.active ? " (inherited through a mutex)" : "");
+	}
 }
 
 int rt_cmd_status(int argc, char **argv)
@@ -273,13 +291,16 @@ int rt_cmd_status(int argc, char **argv)
 		return -EINVAL;
 	}
 	cpumask_t iso = sched_isolated_cpus();
-	shell_printf("CPU  isolated  admission cap\n");
+	shell_printf("deadline class: %s mode\n", sched_dl_global() ? "global" : "partitioned");
+	shell_printf("CPU  isolated  deadline policy  admitted  cap\n");
 	for (u32 c = 0; c < MAX_CPUS; c++) {
 		if (!cpus[c].online)
 			continue;
-		u64 cap = rt_cap_ppm(c);
-		shell_printf("%-4u %-9s %llu.%02llu%%\n", c, (iso & (1ULL << c)) ? "yes" : "no",
-			     (unsigned long long)(cap / 10000), (unsigned long long)(cap % 10000 / 100));
+		u32 adm = 0, cap = 0;
+		sched_dl_bw(c, &adm, &cap);
+		shell_printf("%-4u %-9s %-16s %3u.%02u%%   %3u.%02u%%\n", c, (iso & (1ULL << c)) ? "yes" : "no",
+			     dl_rq_policy_name(cpu_rq(c)), adm / 10000, adm % 10000 / 100, cap / 10000,
+			     cap % 10000 / 100);
 	}
 	struct status_ctx ctx = { 0 };
 	thread_for_each(status_thread, &ctx);
@@ -289,7 +310,7 @@ int rt_cmd_status(int argc, char **argv)
 	static const char *const pols[] = { "edf", "llf", "rm", "dm", "fp", "deadline" };
 	for (size_t i = 0; i < ARRAY_SIZE(pols); i++)
 		shell_printf(" %s %llu", pols[i], (unsigned long long)rt_misses(pols[i]));
-	shell_printf("\n");
+	shell_printf("\nthrottled (CBS runtime exhausted): %llu\n", (unsigned long long)sched_dl_throttled_total());
 	return 0;
 }
 

@@ -73,6 +73,9 @@ const char *rt_run_policies(void);
 /* Admission cap of a CPU for real-time bandwidth (ppm): 950000 by default,
  * 1000000 while the CPU is isolated (nothing else has to run there). */
 u64 rt_cap_ppm(u32 cpu);
+/* The CPU was isolated or returned to general use: the deadline class's
+ * admission cap follows rt_cap_ppm (called by sched_isolate_cpu). */
+void rt_isolation_changed(u32 cpu);
 
 /* Count a deadline miss of a task run under policy (edf, llf, rm, dm, fp,
  * deadline). */

@@ -450,7 +450,7 @@ KTEST(rt, rm_feasible_set_meets_every_deadline)
 			(unsigned long long)r.task[i].jobs, (unsigned long long)r.task[i].misses,
 			(unsigned long long)(r.task[i].worst_response / 1000), r.task[i].stopped ? ", stopped" : "");
 	KT_EXPECT_EQ(r.misses, 0);
-	KT_EXPECT_EQ(r.task[0].jobs, 49); /* deadlines at 20, 40, ... 980 ms */
+	KT_EXPECT_EQ(r.task[0].jobs, 50); /* deadlines at 20, 40, ... 1000 ms */
 	KT_EXPECT_EQ(r.task[2].jobs, 10);
 	KT_EXPECT_EQ(r.task[0].completed, r.task[0].jobs);
 	/* each job used C of CPU time as the scheduler accounts it */

@@ -45,6 +45,7 @@
  * issue), thread->sum_exec for each thread. */
 #include <rayos/thread.h>
 #include <rayos/sync.h>
+#include <rayos/rt.h>
 #include <rayos/arch.h>
 #include <rayos/arch_thread.h>
 #include <rayos/log.h>
@@ -875,6 +876,7 @@ int sched_isolate_cpu(u32 cpu, bool on)
 	else
 		__atomic_and_fetch(&isolated_mask, ~bit, __ATOMIC_SEQ_CST);
 	arch_irq_steer(housekeeping_mask());
+	rt_isolation_changed(cpu);
 	if (on) {
 		/* move every thread that may no longer run there */
 		tids[0] = cpu;

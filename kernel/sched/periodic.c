@@ -14,12 +14,18 @@
  * threads are scheduled (a table of run policies):
  *   rm / dm / fp — SCHED_FIFO priorities by period, by relative deadline,
  *                  or in the order given (first = highest), on the rt class;
- *   edf / llf    — the deadline class (when present; see run_policies).
- * Admission: the sum of C/T on the CPU, plus what the deadline class has
- * already admitted there, must stay within the CPU's cap (rt_cap_ppm):
- * 95% normally, 100% on an isolated CPU, where no other work needs the
- * reserve. A fixed-priority set within the cap is admitted even when the
- * analysis says it will miss: showing the misses is the point of running it.
+ *   edf / llf    — SCHED_DEADLINE threads (runtime = C scaled so the set
+ *                  fills the CPU's admission cap, see dl_runtime; deadline
+ *                  D; period T) on the deadline class, whose policy on
+ *                  that CPU is set to edf or llf for the run.
+ * Admission: fixed priorities — the sum of C/T on the CPU, plus what the
+ * deadline class has already admitted there, must stay within the CPU's
+ * cap (rt_cap_ppm); deadline — the deadline class's own admission control
+ * (same cap). The cap is 95% normally and 100% on an isolated CPU, where no
+ * other work needs the reserve (rt_isolation_changed keeps the deadline
+ * class's cap in step). A fixed-priority set within the cap is admitted
+ * even when the analysis says it will miss: showing the misses is the
+ * point of running it.
  *
  * rt_latency(): a cyclictest equivalent (after rt-tests' cyclictest): per
  * online CPU a SCHED_FIFO 99 thread pinned there sleeps to absolute
@@ -38,6 +44,7 @@
 #include <rayos/printf.h>
 #include <rayos/string.h>
 #include <rayos/percpu.h>
+#include "internal.h"
 
 #define START_DELAY_NS (5 * NSEC_PER_MSEC) /* to wake the tasks and let them sleep again */
 #define RT_CAP_DEFAULT_PPM 950000ULL
@@ -88,6 +95,14 @@ u64 rt_cap_ppm(u32 cpu)
 	return (sched_isolated_cpus() & (1ULL << cpu)) ? 1000000ULL : RT_CAP_DEFAULT_PPM;
 }
 
+void rt_isolation_changed(u32 cpu)
+{
+	int r = sched_dl_set_cap(cpu, (u32)rt_cap_ppm(cpu));
+	if (r == -EBUSY)
+		pr_warn("rt", "CPU %u: deadline bandwidth admitted above the %llu ppm cap; the cap stays higher until it is released",
+			cpu, (unsigned long long)rt_cap_ppm(cpu));
+}
+
 /* ---- run policies ---- */
 
 struct run_task;
@@ -97,6 +112,7 @@ struct run_policy {
 	void (*assign)(const struct rt_run_spec *s, int *prio);
 	/* put the task's thread under the policy: 0 or -errno */
 	int (*setup)(struct thread *t, const struct rt_task_spec *ts, int prio);
+	const char *dl_policy; /* deadline class policy on the CPU, or NULL */
 };
 
 /* Priorities 90, 89, ... in the order given by key (ties: input order). */
@@ -126,15 +142,38 @@ static int setup_fifo(struct thread *t, const struct rt_task_spec *ts, int prio)
 	return thread_set_rt(t, SCHED_FIFO, prio);
 }
 
+/* The reservation of a task under edf/llf: C scaled up so that the set's
+ * reservations fill the CPU's cap (at least C + 50 us, at most D). The
+ * slack then absorbs transient overruns of a job (its loop's overhead, or
+ * an emulated CPU stalled by its host while the job runs, which the
+ * scheduler charges as run time) instead of throttling the job until its
+ * next period; the order of execution is still by deadline (or laxity). */
+static u64 dl_scale_ppm = 1000000; /* cap / utilization, set by rt_run */
+
+static u64 dl_runtime(const struct rt_task_spec *ts)
+{
+	u64 r = dl_mul_div(ts->C, dl_scale_ppm, 1000000);
+	r = MAX(r, ts->C + 50 * NSEC_PER_USEC);
+	return MIN(r, ts->D);
+}
+
+static int setup_dl(struct thread *t, const struct rt_task_spec *ts, int prio)
+{
+	(void)prio;
+	return thread_set_deadline(t, dl_runtime(ts), ts->D, ts->T, 0);
+}
+
 static const struct run_policy run_policies[] = {
-	{ "rm", assign_rm, setup_fifo },
-	{ "dm", assign_dm, setup_fifo },
-	{ "fp", assign_fp, setup_fifo },
+	{ "rm", assign_rm, setup_fifo, NULL },
+	{ "dm", assign_dm, setup_fifo, NULL },
+	{ "fp", assign_fp, setup_fifo, NULL },
+	{ "edf", NULL, setup_dl, "edf" },
+	{ "llf", NULL, setup_dl, "llf" },
 };
 
 const char *rt_run_policies(void)
 {
-	return "rm dm fp";
+	return "rm dm fp edf llf";
 }
 
 static const struct run_policy *find_policy(const char *name)
@@ -283,8 +322,22 @@ int rt_run(const struct rt_run_spec *spec, struct rt_run_result *res, char *err,
 	if (isolate && sched_isolate_cpu((u32)cpu, true) == 0)
 		res->isolated_for_run = true;
 	res->cap_ppm = rt_cap_ppm((u32)cpu);
-	if (util > res->cap_ppm) {
-		snprintf(err, errsz, "not admitted: utilization %llu.%04llu > cap %llu.%04llu on CPU %d",
+	u32 dl_admitted = 0, dl_cap = 0;
+	sched_dl_bw((u32)cpu, &dl_admitted, &dl_cap);
+	if (pol->dl_policy) { /* what the deadline class will be asked for */
+		u64 room = res->cap_ppm > dl_admitted ? res->cap_ppm - dl_admitted : 0;
+		/* scale reservations to fill the room, 1/4096 short of it for
+		 * the rounding of each bandwidth */
+		dl_scale_ppm = util && room > util ? (room - room / 4096) * 1000000ULL / util : 1000000;
+		util = 0;
+		for (u32 i = 0; i < spec->n; i++)
+			util += (dl_runtime(&spec->task[i]) * 1000000ULL + spec->task[i].T - 1) / spec->task[i].T;
+		res->util_ppm = util;
+	}
+	if (util + dl_admitted > res->cap_ppm) {
+		util += dl_admitted;
+		snprintf(err, errsz, "not admitted: %s %llu.%04llu > cap %llu.%04llu on CPU %d",
+			 pol->dl_policy ? "bandwidth with this set" : "utilization with this set",
 			 (unsigned long long)(util / 1000000), (unsigned long long)(util % 1000000 / 100),
 			 (unsigned long long)(res->cap_ppm / 1000000),
 			 (unsigned long long)(res->cap_ppm % 1000000 / 100), cpu);
@@ -293,6 +346,11 @@ int rt_run(const struct rt_run_spec *spec, struct rt_run_result *res, char *err,
 	}
 	if (pol->assign)
 		pol->assign(spec, prio);
+	if (pol->dl_policy && sched_dl_set_policy((u32)cpu, pol->dl_policy)) {
+		snprintf(err, errsz, "the deadline class has no policy %s", pol->dl_policy);
+		r = -EINVAL;
+		goto out_unisolate;
+	}
 	completion_init(&go);
 	for (u32 i = 0; i < spec->n; i++) {
 		tasks[i] = (struct run_task){ .spec = &spec->task[i], .res = &res->task[i],
@@ -316,22 +374,30 @@ int rt_run(const struct rt_run_spec *spec, struct rt_run_result *res, char *err,
 		for (u32 i = 0; i < spec->n; i++)
 			if (th[i])
 				thread_stop(th[i]);
+		complete_all(&go);
 	} else {
 		/* the common first release: soon enough that every task is
-		 * asleep waiting for it (a wake-up and a timer set-up each) */
+		 * asleep waiting for it (a wake-up and a timer set-up each).
+		 * No preemption between reading the clock and the wake-ups: the
+		 * caller is an ordinary thread, and a turn lost here would
+		 * make the first release late. */
+		preempt_disable();
 		u64 t0 = clock_monotonic_ns() + START_DELAY_NS;
 		for (u32 i = 0; i < spec->n; i++) {
 			tasks[i].t0 = t0;
 			tasks[i].end = t0 + spec->duration_ns;
 		}
+		complete_all(&go);
+		preempt_enable();
 	}
-	complete_all(&go);
 	for (u32 i = 0; i < spec->n; i++)
 		if (th[i])
 			thread_join(th[i], NULL);
 	if (!r)
 		for (u32 i = 0; i < spec->n; i++)
 			res->misses += res->task[i].misses;
+	if (pol->dl_policy)
+		sched_dl_set_policy((u32)cpu, "edf"); /* the default again */
 out_unisolate:
 	if (res->isolated_for_run)
 		sched_isolate_cpu((u32)cpu, false);
