@@ -187,6 +187,7 @@ static const struct run_policy *find_policy(const char *name)
 /* ---- the periodic task ---- */
 
 struct run_task {
+	u32 *arrived;           /* tasks about to wait for go */
 	const struct rt_task_spec *spec;
 	struct rt_task_result *res;
 	const char *policy;
@@ -201,6 +202,7 @@ static int periodic_task(void *arg)
 	const struct rt_task_spec *s = rt->spec;
 	struct rt_task_result *r = rt->res;
 	struct thread *self = current_thread();
+	__atomic_add_fetch(rt->arrived, 1, __ATOMIC_RELEASE);
 	wait_for_completion(rt->go); /* every task exists and has its policy */
 	u64 cpu0 = thread_cpu_ns(self);
 
@@ -283,6 +285,7 @@ int rt_run(const struct rt_run_spec *spec, struct rt_run_result *res, char *err,
 {
 	static struct run_task tasks[RT_RUN_MAX_TASKS];
 	static struct completion go;
+	static u32 arrived;
 	struct thread *th[RT_RUN_MAX_TASKS] = { 0 };
 	int prio[RT_RUN_MAX_TASKS] = { 0 };
 	const struct run_policy *pol = find_policy(spec->policy);
@@ -352,9 +355,11 @@ int rt_run(const struct rt_run_spec *spec, struct rt_run_result *res, char *err,
 		goto out_unisolate;
 	}
 	completion_init(&go);
+	arrived = 0;
 	for (u32 i = 0; i < spec->n; i++) {
 		tasks[i] = (struct run_task){ .spec = &spec->task[i], .res = &res->task[i],
-					     .policy = spec->policy, .go = &go, .index = i };
+					     .policy = spec->policy, .go = &go, .index = i,
+					     .arrived = &arrived };
 		res->task[i].prio = prio[i];
 		th[i] = kthread_create_on(periodic_task, &tasks[i], "rt-task", 1ULL << cpu);
 		if (!th[i]) {
@@ -376,6 +381,11 @@ int rt_run(const struct rt_run_spec *spec, struct rt_run_result *res, char *err,
 				thread_stop(th[i]);
 		complete_all(&go);
 	} else {
+		/* every task has run and is about to wait for go (a new thread's
+		 * first run can take a while under emulation): up to 2 s */
+		for (int w = 0; w < 2000 && __atomic_load_n(&arrived, __ATOMIC_ACQUIRE) < spec->n; w++)
+			thread_sleep_ns(NSEC_PER_MSEC);
+		thread_sleep_ns(NSEC_PER_MSEC); /* and is asleep */
 		/* the common first release: soon enough that every task is
 		 * asleep waiting for it (a wake-up and a timer set-up each).
 		 * No preemption between reading the clock and the wake-ups: the
