@@ -176,6 +176,9 @@ int rt_cmd_run(int argc, char **argv)
 		print_ms(x->worst_response);
 		shell_printf("%*s", 11, "");
 		print_ms(x->max_tardiness);
+		if (x->throttled)
+			shell_printf("  (throttled %llu times, max overrun %llu us)", (unsigned long long)x->throttled,
+				     (unsigned long long)(x->max_overrun / NSEC_PER_USEC));
 		shell_printf("%s\n", x->stopped ? "  (stopped: hard miss)" : "");
 	}
 	shell_printf("misses: %llu\n", (unsigned long long)res.misses);

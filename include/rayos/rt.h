@@ -41,6 +41,8 @@ struct rt_task_result {
 	u64 max_tardiness;    /* ns past the deadline, soft jobs */
 	u64 cpu_ns;           /* CPU time the task used */
 	bool stopped;         /* hard: stopped after its first miss */
+	u64 throttled;        /* edf/llf: times the CBS throttled it */
+	u64 max_overrun;      /* edf/llf: most run time charged past its budget */
 };
 
 struct rt_run_spec {

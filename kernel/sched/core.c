@@ -886,7 +886,7 @@ int sched_isolate_cpu(u32 cpu, bool on)
 			thread_with(tids[2 + i], reaffine, NULL);
 	}
 	mutex_unlock(&isolate_lock);
-	pr_info("sched", "CPU %u %s", cpu, on ? "isolated" : "back in general use");
+	pr_debug("sched", "CPU %u %s", cpu, on ? "isolated" : "back in general use");
 	return 0;
 }
 

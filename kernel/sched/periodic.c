@@ -258,6 +258,11 @@ static int periodic_task(void *arg)
 		}
 	}
 	r->cpu_ns = thread_cpu_ns(self) - cpu0;
+	struct sched_dl_info dl;
+	if (!thread_get_deadline(self, &dl)) {
+		r->throttled = dl.nr_throttled;
+		r->max_overrun = dl.max_overrun;
+	}
 	return 0;
 }
 
