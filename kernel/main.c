@@ -23,6 +23,7 @@
 #include <rayos/panic.h>
 #include <rayos/power.h>
 #include <rayos/printf.h>
+#include <rayos/proc.h>
 #include <rayos/serial.h>
 #include <rayos/shell.h>
 #include <rayos/thread.h>
@@ -85,6 +86,7 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	sched_init();
 	smp_init();
 	core_metrics_init();
+	proc_init();
 
 	if (kopt.ktest[0])
 		run_boot_ktests();

@@ -157,9 +157,15 @@ static void report_exception(struct trap_frame *f)
 	panic_end("exception");
 }
 
+void user_exception(struct trap_frame *f); /* usermode.c */
+
 void trap_entry(struct trap_frame *f)
 {
 	if (f->vector < 32) {
+		if ((f->cs & 3) && f->vector != 2 && f->vector != 8 && f->vector != 18) {
+			user_exception(f); /* a signal, never a kernel report */
+			return;
+		}
 		if (fixup_fault(f))
 			return;
 		report_exception(f);

@@ -19,6 +19,10 @@ struct cpu {
 	int preempt_count;     /* > 0: no preemption (spinlocks, IRQs, explicit) */
 	u64 irq_time_ns;       /* time spent in interrupt handlers */
 	u64 irq_enter_cycles;
+	/* user mode (arch/x86_64/syscall.S reads these at fixed offsets,
+	 * checked in arch/x86_64/usermode.c) */
+	u64 kstack_top;        /* top of the running thread's kernel stack */
+	u64 user_rsp;          /* scratch: user %rsp during syscall entry */
 };
 
 extern struct cpu cpus[MAX_CPUS];

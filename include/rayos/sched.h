@@ -73,6 +73,7 @@ struct rq;
 struct thread;
 struct process;
 struct uvm;
+struct uthread;
 
 /* Per-thread state of the fair class (kernel/sched/fair.c). vruntime is
  * compared wrap-safely ((s64)(a - b)); it is meaningful relative to the
@@ -198,6 +199,7 @@ struct thread {
 	struct process *proc;   /* the process it belongs to (kernel/proc) */
 	struct uvm *uvm;        /* the address space it runs in (mm/uvm.c);
 				 * the switch activates it when it differs */
+	struct uthread *uthread;/* per-thread user state (kernel/proc), or NULL */
 	struct timer_event sleep_timer;
 	bool detached;
 	bool stop_requested;
