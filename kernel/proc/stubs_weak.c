@@ -55,3 +55,8 @@ WEAK struct fs_ctx *fs_ctx_clone(struct fs_ctx *c) { return c; }
 WEAK void fs_ctx_get(struct fs_ctx *c) { (void)c; }
 WEAK void fs_ctx_put(struct fs_ctx *c) { (void)c; }
 WEAK void tty_set_foreground(int pgid) { (void)pgid; }
+WEAK int uvm_mprotect(struct uvm *vm, u64 addr, u64 len, int prot)
+{
+	(void)vm; (void)addr; (void)len; (void)prot;
+	return -ENOSYS;
+}
