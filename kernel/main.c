@@ -28,6 +28,7 @@
 #include <rayos/shell.h>
 #include <rayos/thread.h>
 #include <rayos/time.h>
+#include <rayos/uvm.h>
 
 static void report_cmdline(void)
 {
@@ -86,6 +87,7 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	sched_init();
 	smp_init();
 	core_metrics_init();
+	uvm_init();
 	proc_init();
 
 	if (kopt.ktest[0])

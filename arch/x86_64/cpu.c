@@ -5,6 +5,8 @@
 #include "x86.h"
 
 bool cpu_has_nx, cpu_has_tsc_deadline, cpu_has_invariant_tsc;
+bool cpu_has_smep, cpu_has_smap;
+static u32 cpuid1_edx;
 
 irqflags_t arch_irq_save(void)
 {
@@ -82,10 +84,13 @@ void cpu_features_init(void)
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpu_has_tsc_deadline = c & (1u << 24);
 	cpu_has_rdrand = c & (1u << 30);
+	cpuid1_edx = d;
 	cpuid(0, 0, &a, &b, &c, &d);
 	if (a >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);
 		cpu_has_rdseed = b & (1u << 18);
+		cpu_has_smep = b & (1u << 7);
+		cpu_has_smap = b & (1u << 20);
 	}
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
 	u32 max_ext = a;
@@ -98,6 +103,28 @@ void cpu_features_init(void)
 		cpu_has_invariant_tsc = d & (1u << 8);
 	}
 }
+
+/* SMEP (CR4 bit 20): the kernel never executes a user page; SMAP (bit
+ * 21): it never reads or writes one except between stac and clac (the
+ * uaccess routines). Both only when CPUID.7.0:EBX says the CPU has them;
+ * called on every CPU (SDM vol. 3A 4.6). */
+void cpu_protect_init(void)
+{
+	u64 cr4 = read_cr4();
+	if (cpu_has_smep)
+		cr4 |= 1ULL << 20;
+	if (cpu_has_smap)
+		cr4 |= 1ULL << 21;
+	write_cr4(cr4);
+	extern u8 uaccess_smap; /* uaccess.S: stac/clac only when SMAP is on */
+	uaccess_smap = cpu_has_smap;
+}
+
+bool arch_smep_enabled(void) { return read_cr4() & (1ULL << 20); }
+bool arch_smap_enabled(void) { return read_cr4() & (1ULL << 21); }
+
+/* AT_HWCAP on x86_64 Linux: CPUID.1:EDX as the CPU reports it. */
+u64 arch_elf_hwcap(void) { return cpuid1_edx; }
 
 void arch_cpu_describe(struct arch_cpu_desc *desc)
 {
@@ -121,6 +148,8 @@ void arch_cpu_describe(struct arch_cpu_desc *desc)
 	desc->hypervisor = c & (1u << 31);
 	desc->tsc_deadline = cpu_has_tsc_deadline;
 	desc->nx = cpu_has_nx;
+	desc->smep = cpu_has_smep;
+	desc->smap = cpu_has_smap;
 	desc->tsc_invariant = cpu_has_invariant_tsc;
 	cpuid(0x80000000, 0, &a, &b, &c, &d);
 	if (a >= 0x80000004) {

@@ -1,6 +1,13 @@
 /* idt.c — the IDT and the trap dispatcher.
  * Vectors 0-31 are CPU exceptions: reported in full (registers, faulting
- * address, symbolized backtrace) and the CPU halts. Vectors 32-255 are
+ * address, symbolized backtrace) and the CPU halts — except page faults at
+ * user addresses (below USER_TOP) of a thread with an address space: from
+ * user mode, or from a uaccess instruction (one with an exception-table
+ * entry) with interrupts on and no spinlock held, they go to uvm_fault()
+ * with interrupts re-enabled as they were at the fault (it takes the
+ * address space's mutex and may sleep). Unresolved: user mode gets
+ * proc_fault_signal (SIGSEGV), kernel mode the fixup (-EFAULT) or the
+ * report. Vectors 32-255 are
  * device and local interrupts: dispatched to kernel/irq.c and acknowledged
  * at the local APIC. */
 #include <rayos/arch.h>
@@ -14,6 +21,10 @@
 #include <rayos/thread.h>
 #include <rayos/time.h>
 #include <rayos/trace.h>
+#include <rayos/sched.h>
+#include <rayos/uaccess.h>
+#include <rayos/uvm.h>
+#include <rayos/proc.h>
 #include "x86.h"
 #include "trap.h"
 
@@ -25,6 +36,7 @@ struct idt_entry {
 } __packed;
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
+extern u8 uaccess_smap;
 extern const u64 isr_stub_table[256];
 int gdt_ist_of(u64 addr);
 
@@ -158,10 +170,66 @@ static void report_exception(struct trap_frame *f)
 }
 
 void user_exception(struct trap_frame *f); /* usermode.c */
+extern const char uaccess_text_start[], uaccess_text_end[];
+
+/* A user-access instruction of uaccess.S (not a probe: probes of user
+ * addresses are kernel bugs SMAP reports as faults). With SMAP on, user
+ * access must also be open (RFLAGS.AC): otherwise the fault is SMAP
+ * refusing a present page, which uvm_fault would find "spurious" forever. */
+static bool in_uaccess(const struct trap_frame *f)
+{
+	if (f->rip < (u64)uaccess_text_start || f->rip >= (u64)uaccess_text_end)
+		return false;
+	if (uaccess_smap && !(f->rflags & (1ULL << 18)))
+		return false;
+	for (const struct extable_entry *e = __start_rayos_extable; e < __stop_rayos_extable; e++)
+		if (e->insn == f->rip)
+			return true;
+	return false;
+}
+
+/* A page fault at a user address: true when handled (resolved, or a
+ * signal queued for the user thread). */
+static bool user_page_fault(struct trap_frame *f)
+{
+	u64 addr = read_cr2(); /* before interrupts come back */
+	bool user = (f->cs & 3) == 3;
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current;
+	bool irqs_were_on = f->rflags & (1 << 9);
+	if (!user && (addr >= USER_TOP || !in_uaccess(f)))
+		return false; /* a kernel bug (or SMAP catching one): report it */
+	if (addr < USER_TOP && t && t->uvm &&
+	    (user || (irqs_were_on && !c->preempt_count && !c->irq_depth))) {
+		if (irqs_were_on)
+			arch_irq_enable();
+		int r = uvm_fault(t->uvm, addr, (u32)f->error);
+		if (r == -ENOMEM && user) {
+			/* out of memory: kill the largest process; the fault is
+			 * retried (or this thread was the one killed) */
+			proc_out_of_memory("user page fault");
+			r = 0;
+		}
+		arch_irq_disable();
+		if (r == 0)
+			return true;
+	}
+	if (!user)
+		return false; /* the fixup makes the copy return -EFAULT */
+	if (irqs_were_on)
+		arch_irq_enable();
+	proc_fault_signal(addr, (u32)f->error);
+	arch_irq_disable();
+	return true;
+}
 
 void trap_entry(struct trap_frame *f)
 {
+	if (uaccess_smap) /* user access closed in every handler (iretq restores it) */
+		__asm__ volatile("clac" ::: "memory");
 	if (f->vector < 32) {
+		if (f->vector == 14 && user_page_fault(f))
+			return;
 		if ((f->cs & 3) && f->vector != 2 && f->vector != 8 && f->vector != 18) {
 			user_exception(f); /* a signal, never a kernel report */
 			return;

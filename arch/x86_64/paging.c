@@ -46,6 +46,8 @@ static u64 kernel_pml4;
 static u64 nx_bit;
 static u64 mmio_next = MMIO_BASE; /* next free address in the MMIO window */
 
+u64 paging_kernel_root(void) { return kernel_pml4; }
+
 void *arch_phys_to_virt(u64 phys)
 {
 	if (direct_map_ready)
@@ -393,6 +395,19 @@ void paging_init(void)
 			if (!(*pde & PTE_P))
 				*pde = p | PTE_P | PTE_W | PTE_PS | nx_bit;
 			direct_map_end = MAX(direct_map_end, DIRECT_MAP_BASE + p + big);
+		}
+	}
+
+	/* Every kernel-half top-level entry (256..511) gets its table now, so
+	 * that the entries never change: user address spaces (upaging.c) copy
+	 * them once and still see every kernel mapping made later. */
+	u64 *top = arch_phys_to_virt(kernel_pml4);
+	for (int i = 256; i < 512; i++) {
+		if (!(top[i] & PTE_P)) {
+			u64 t = early_alloc_page();
+			if (!t)
+				panic("paging: no memory for the kernel-half tables");
+			top[i] = t | PTE_P | PTE_W;
 		}
 	}
 

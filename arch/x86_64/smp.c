@@ -148,6 +148,7 @@ static __noreturn void ap_entry(u32 cpu)
 	gdt_init_cpu(cpu, ap_ist[cpu]);
 	idt_load();
 	write_cr4(read_cr4() | (1ULL << 7));
+	cpu_protect_init();
 	fpu_init_cpu();
 	lapic_init_ap();
 	cpus[cpu].online = true;

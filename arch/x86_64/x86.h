@@ -61,6 +61,15 @@ void cpu_features_init(void);
 void fpu_init_cpu(void); /* thread.c: SSE on, clean FPU image */
 extern bool cpu_has_nx, cpu_has_tsc_deadline, cpu_has_invariant_tsc;
 
+/* The kernel-only top-level table (paging.c); its kernel half is what
+ * every user address space shares (upaging.c). */
+u64 paging_kernel_root(void);
+/* Run fn(arg) on CPU cpu and wait for it (smp.c). */
+int smp_call_on(u32 cpu, void (*fn)(void *), void *arg);
+/* SMEP/SMAP (cpu.c): turn on what the CPU has, on this CPU. */
+void cpu_protect_init(void);
+extern bool cpu_has_smep, cpu_has_smap;
+
 /* A zeroed page for page tables (bootmem, later the page allocator). */
 u64 early_alloc_page(void);
 

@@ -54,6 +54,12 @@ int arch_rtc_read(s64 *unix_seconds);
 /* Reset the machine (tries keyboard controller, 0xCF9, triple fault). */
 __noreturn void arch_reboot(void);
 
+/* Supervisor-mode execution/access prevention, on when the CPU has them. */
+bool arch_smep_enabled(void);
+bool arch_smap_enabled(void);
+/* AT_HWCAP for the ELF auxiliary vector (x86_64: CPUID.1:EDX). */
+u64 arch_elf_hwcap(void);
+
 /* CPU description for cpuinfo. */
 struct arch_cpu_desc {
 	char vendor[13];
@@ -61,6 +67,7 @@ struct arch_cpu_desc {
 	u32 family, model, stepping;
 	u32 apic_id;
 	bool nx, tsc_invariant, tsc_deadline, x2apic, hypervisor;
+	bool smep, smap; /* the CPU has them (CPUID.7.0:EBX) */
 };
 void arch_cpu_describe(struct arch_cpu_desc *d);
 

@@ -43,7 +43,11 @@ struct page {
 	u8 node;
 	u16 pad;
 	struct list_head lru; /* buddy free list, per-CPU list or slab list */
-	void *owner;          /* PG_slab: the slab */
+	union {
+		void *owner;  /* PG_slab: the slab */
+		u64 refs;     /* a user page (mm/uvm.c): page-table entries mapping
+			       * it (copy-on-write sharing); freed at 0 */
+	};
 };
 
 /* One per CPU per zone; only its CPU touches it, with interrupts off. */

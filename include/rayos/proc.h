@@ -89,6 +89,10 @@ void proc_user_work(struct trap_frame *regs);
 void proc_force_signal(int sig, int code, u64 addr);
 /* A user-mode page fault: uvm_fault, then OOM kill or SIGSEGV. */
 void proc_user_page_fault(u64 addr, u32 err);
+/* Memory ran out for a process (a fault or an allocation got -ENOMEM):
+ * the OOM killer sends SIGKILL to the process with the most resident
+ * pages (kernel/proc/oom.c). */
+void proc_out_of_memory(const char *why);
 
 /* Start a program from the kernel (the `run` command, init=, tests).
  * Exactly one of path (executed like execve) and setup (called in the new

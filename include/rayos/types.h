@@ -43,8 +43,10 @@ typedef int64_t  s64;
 #define EIO      5
 #define E2BIG    7
 #define ENOEXEC  8
+#define EBADF    9
 #define EAGAIN  11
 #define ENOMEM  12
+#define EACCES  13
 #define EFAULT  14
 #define EBUSY   16
 #define EEXIST  17
@@ -52,6 +54,7 @@ typedef int64_t  s64;
 #define EINVAL  22
 #define ENOSPC  28
 #define ERANGE  34
+#define ENAMETOOLONG 36
 #define ENOSYS  38
 #define ENODATA 61
 #define EOVERFLOW 75

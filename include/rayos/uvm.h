@@ -61,6 +61,16 @@ int uvm_madvise(struct uvm *vm, u64 addr, u64 len, int advice);
  * rayos_page_faults_total{kind="demand"|"cow"|"invalid"}. */
 int uvm_fault(struct uvm *vm, u64 addr, u32 err);
 
+/* Copy into / out of vm's memory through the kernel's own mapping (vm
+ * need not be the loaded one): pages are faulted in (copy-on-write broken
+ * for writes) whatever the areas' protection, like ptrace's forced access;
+ * the whole range must lie in areas. 0, -EFAULT or -ENOMEM. For the
+ * loader and /proc/PID/cmdline. */
+int uvm_write(struct uvm *vm, u64 va, const void *buf, size_t n);
+int uvm_read(struct uvm *vm, u64 va, void *buf, size_t n);
+/* Boot: registers rayos_page_faults_total{kind}. */
+void uvm_init(void);
+
 /* Resident user pages (for the OOM killer, /proc/PID/status VmRSS). */
 u64 uvm_rss_pages(const struct uvm *vm);
 /* Total size of the areas in bytes (VmSize). */
@@ -78,6 +88,14 @@ struct elf_info {
  * PT_INTERP) into the empty vm: 0 or -ENOEXEC (not ELF / wrong machine /
  * PT_INTERP), -EINVAL (malformed headers), -ENOMEM, -EIO. */
 int elf_load(struct uvm *vm, struct file *f, struct elf_info *out);
+/* The same from any source: read(ctx, buf, n, off) returns the bytes read
+ * (fewer at the end of the file) or -errno. elf_load reads through
+ * kernel_read; the tests load images built in memory. */
+struct elf_reader {
+	long (*read)(void *ctx, void *buf, size_t n, u64 off);
+	void *ctx;
+};
+int elf_load_from(struct uvm *vm, const struct elf_reader *r, struct elf_info *out);
 /* Build the SysV initial stack (argc, argv, envp, auxv with AT_PHDR,
  * AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_ENTRY, AT_UID.., AT_RANDOM,
  * AT_HWCAP, AT_CLKTCK, AT_SECURE, AT_EXECFN, AT_NULL) at the top of a new

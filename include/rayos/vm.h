@@ -33,6 +33,35 @@ int probe_write_u8(void *addr, u8 val);
 /* Call code at addr (which must `ret`); -EFAULT if fetching it faults. */
 int probe_exec(const void *addr);
 
+/* ---- user page tables (arch/x86_64/upaging.c), used by mm/uvm.c ----
+ * A root is the physical address of an address space's top-level table;
+ * its kernel half is the kernel's (shared). Leaves are 4 KiB user pages;
+ * prot is VM_READ|VM_WRITE|VM_EXEC (W implies R on x86); prot 0 keeps the
+ * frame in a leaf no access goes through (PROT_NONE). The caller
+ * serializes changes to one root (uvm mutex) and flushes TLBs after
+ * removing or narrowing leaves (arch_upt_flush). */
+u64 arch_upt_create(void);      /* new root, 0 when out of memory */
+void arch_upt_destroy(u64 root);/* frees the table pages, not the leaves' pages */
+/* Map (or replace) the leaf of va: 0, -ENOMEM (a table), -EINVAL. */
+int arch_upt_map(u64 root, u64 va, u64 pfn, unsigned prot);
+int arch_upt_query(u64 root, u64 va, u64 *pfn, unsigned *prot); /* 0 or -ENOENT */
+/* Calls fn for every present leaf in [start, end), skipping missing
+ * tables; fn returns UPT_KEEP, UPT_CLEAR (unmap the leaf) or UPT_PROT
+ * (rewrite it with *prot). No TLB flush. */
+enum { UPT_KEEP, UPT_CLEAR, UPT_PROT };
+typedef int (*upt_walk_fn)(void *ctx, u64 va, u64 pfn, unsigned *prot);
+void arch_upt_walk(u64 root, u64 start, u64 end, upt_walk_fn fn, void *ctx);
+/* Load root on this CPU (0: the kernel-only table); this CPU's bit is set
+ * in *mask (the address space's cpumask) and cleared in the previous one. */
+void arch_upt_activate(u64 root, u64 *mask);
+u64 arch_upt_loaded(void);      /* the root this CPU has loaded, 0: kernel */
+u64 arch_upt_table_pages(void); /* pages of all user tables in use */
+/* Flush [va, va+len) on every CPU in *mask (this one included). */
+void arch_upt_flush(u64 *mask, u64 va, u64 len);
+/* Every CPU that still has root loaded switches to the kernel-only table
+ * (before the root is freed); *mask is 0 afterwards. */
+void arch_upt_release(u64 root, u64 *mask);
+
 /* The kernel's virtual layout, for vmmap. */
 struct vm_layout_entry {
 	const char *name;

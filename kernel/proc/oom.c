@@ -64,3 +64,5 @@ void oom_init(void)
 		metric_register(&fam_oom, &m_oom);
 	}
 }
+
+void proc_out_of_memory(const char *why) { oom_kill(why); }

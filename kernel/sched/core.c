@@ -43,6 +43,7 @@
 #include <rayos/time.h>
 #include <rayos/trace.h>
 #include <rayos/vm.h>
+#include <rayos/uvm.h>
 
 #define BALANCE_PERIOD_NS (20ULL * NSEC_PER_MSEC)
 
@@ -317,6 +318,8 @@ static void __schedule(bool preempt)
 		rq->prev_thread = prev;
 		trace_sched_switch(prev, next);
 		c->current = next;
+		if (next->uvm) /* kernel threads keep the user half loaded (uvm.c) */
+			uvm_activate(next->uvm);
 		arch_context_switch(prev, next);
 		/* back on prev's stack, possibly on another CPU */
 	}
