@@ -3,9 +3,10 @@
  * and CPU exceptions raised by user code (turned into signals).
  *
  * MSRs (Intel SDM vol. 3A 5.8.8, AMD APM vol. 2 6.1.1): EFER.SCE enables
- * SYSCALL; STAR[47:32] = kernel CS (SS = +8), STAR[63:48] = 0x10 so that
- * SYSRETQ loads CS = 0x10 + 16 = 0x28 | 3 (user code64) and SS = 0x10 + 8 =
- * 0x20 | 3 (user data) — the GDT order gdt.c keeps; LSTAR = syscall_entry;
+ * SYSCALL; STAR[47:32] = kernel CS (SS = +8), STAR[63:48] = 0x18 | 3 (user
+ * code32) so that SYSRETQ loads CS = 0x18 + 16 = 0x28 | 3 (user code64) and
+ * SS = 0x18 + 8 = 0x20 | 3 (user data) — the GDT order gdt.c keeps (Linux
+ * puts __USER32_CS there the same way); LSTAR = syscall_entry;
  * FMASK clears IF, TF, DF, AC, NT on entry (Linux masks the same).
  *
  * Return to user mode (exit_to_user, interrupts off on entry and on exit):
@@ -39,7 +40,7 @@ extern void syscall_entry(void);
 void syscall_init_cpu(void)
 {
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-	wrmsr(MSR_STAR, ((u64)0x10 << 48) | ((u64)GDT_KCODE << 32));
+	wrmsr(MSR_STAR, ((u64)(GDT_UCODE32 | 3) << 48) | ((u64)GDT_KCODE << 32));
 	wrmsr(MSR_LSTAR, (u64)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
 }
