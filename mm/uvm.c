@@ -37,6 +37,7 @@
 #include <rayos/metrics.h>
 #include <rayos/printf.h>
 #include <rayos/mm.h>
+#include <rayos/sched.h>
 #include <rayos/string.h>
 #include <rayos/vfs.h>
 #include <rayos/vm.h>
@@ -196,6 +197,11 @@ void uvm_put(struct uvm *vm)
 {
 	if (!vm || __atomic_sub_fetch(&vm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* The caller should have cleared it; if it is the calling thread's
+	 * own, do it here so the next switch does not load a freed table. */
+	struct thread *cur = this_cpu()->current;
+	if (cur && cur->uvm == vm)
+		cur->uvm = NULL;
 	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch) };
 	arch_upt_walk(vm->root, 0, USER_TOP, zap_fn, &z);
 	arch_upt_release(vm->root, &vm->cpumask); /* unloaded everywhere, TLBs with it */
@@ -418,7 +424,7 @@ int uvm_map_fixed(struct uvm *vm, u64 start, u64 end, int prot, unsigned flags)
 
 /* Pages holding [off, off + len) of f, zero past its end: an array of
  * len/PAGE_SIZE pages (refs 1), or NULL with *err. */
-static struct page **read_file_pages(struct file *f, u64 off, u64 len, int *err)
+static struct page **read_file_pages(const struct elf_reader *src, u64 off, u64 len, int *err)
 {
 	u64 n = len / PAGE_SIZE;
 	struct page **pages = kzalloc(n * sizeof(*pages), GFP_KERNEL);
@@ -435,7 +441,7 @@ static struct page **read_file_pages(struct file *f, u64 off, u64 len, int *err)
 		}
 		if (eof)
 			continue;
-		long got = kernel_read(f, page_address(pages[i]), PAGE_SIZE, off + i * PAGE_SIZE);
+		long got = src->read(src->ctx, page_address(pages[i]), PAGE_SIZE, off + i * PAGE_SIZE);
 		if (got < 0) {
 			*err = (int)got;
 			goto fail;
@@ -451,7 +457,25 @@ fail:
 	return NULL;
 }
 
+static long file_read(void *ctx, void *buf, size_t n, u64 off)
+{
+	return kernel_read(ctx, buf, n, off);
+}
+
 long uvm_mmap(struct uvm *vm, u64 addr, u64 len, int prot, int flags, struct file *f, u64 off)
+{
+	if (flags & MAP_ANONYMOUS)
+		return uvm_mmap_from(vm, addr, len, prot, flags, NULL, off);
+	if (!f)
+		return -EBADF;
+	if (!kernel_read)
+		return -ENODEV;
+	struct elf_reader r = { file_read, f };
+	return uvm_mmap_from(vm, addr, len, prot, flags, &r, off);
+}
+
+long uvm_mmap_from(struct uvm *vm, u64 addr, u64 len, int prot, int flags,
+		   const struct elf_reader *src, u64 off)
 {
 	int type = flags & (MAP_SHARED | MAP_PRIVATE);
 	bool anon = flags & MAP_ANONYMOUS;
@@ -465,9 +489,9 @@ long uvm_mmap(struct uvm *vm, u64 addr, u64 len, int prot, int flags, struct fil
 		return -EINVAL;
 	bool shared = type != MAP_PRIVATE; /* MAP_SHARED or MAP_SHARED_VALIDATE */
 	if (!anon) {
-		if (!f)
+		if (!src)
 			return -EBADF;
-		if (!kernel_read || (shared && (prot & PROT_WRITE)))
+		if (shared && (prot & PROT_WRITE))
 			return -ENODEV; /* writable shared file mappings: not supported */
 		if (off + len < off)
 			return -EOVERFLOW;
@@ -476,7 +500,7 @@ long uvm_mmap(struct uvm *vm, u64 addr, u64 len, int prot, int flags, struct fil
 	struct page **pages = NULL;
 	if (!anon) {
 		int err = 0;
-		pages = read_file_pages(f, off, len, &err);
+		pages = read_file_pages(src, off, len, &err);
 		if (!pages)
 			return err;
 	}

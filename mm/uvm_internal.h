@@ -34,6 +34,10 @@ struct uvm {
  * -EINVAL outside [MMAP_MIN, USER_TOP) or misaligned, -ENOMEM. Pages are
  * demand-faulted. */
 int uvm_map_fixed(struct uvm *vm, u64 start, u64 end, int prot, unsigned flags);
+/* uvm_mmap with the file read through src (NULL for MAP_ANONYMOUS):
+ * uvm_mmap wraps kernel_read in one; the tests map in-memory files. */
+long uvm_mmap_from(struct uvm *vm, u64 addr, u64 len, int prot, int flags,
+		   const struct elf_reader *src, u64 off);
 /* The heap starts (and the break is) at start, page aligned (elf.c). */
 void uvm_set_brk(struct uvm *vm, u64 start);
 /* Faults counted so far of kind 0 demand, 1 cow, 2 invalid (tests). */

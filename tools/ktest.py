@@ -35,11 +35,15 @@ def die_with_parent():
         pass
 
 
-def run_one(qemu, kernel, machine, suite, timeout, extra_append):
-    """machine is NAME or NAME:CPUS (q35:4 = q35 with -smp 4)."""
+def run_one(qemu, kernel, machine, suite, timeout, extra_append, cpu="max"):
+    """machine is NAME or NAME:CPUS (q35:4 = q35 with -smp 4). cpu is the
+    QEMU CPU model: "max" by default, which under TCG has SMEP and SMAP
+    (QEMU's default qemu64 has neither), so the user-memory protections
+    are tested; "" for QEMU's default."""
     name, _, ncpu = machine.partition(":")
     append = "ktest=%s" % suite + (" " + extra_append if extra_append else "")
     argv = [qemu, "-machine", name, "-accel", "tcg", "-smp", ncpu or "2", "-m", "512",
+            *(["-cpu", cpu] if cpu else []),
             "-kernel", kernel, "-append", append,
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"]
@@ -66,6 +70,7 @@ def main():
     ap.add_argument("--kernel", default=os.path.join(ROOT, "build", "rayos.elf"))
     ap.add_argument("--machine", action="append", help="q35, pc, microvm, optionally :CPUS (repeatable; default q35:4 and microvm:2)")
     ap.add_argument("--suite", default="all")
+    ap.add_argument("--cpu", default="max", help='QEMU CPU model (default max: SMEP/SMAP under TCG; "" = QEMU default)')
     ap.add_argument("--append", default="slab_debug", help="more kernel command-line options")
     ap.add_argument("--timeout", type=float, default=90, help="seconds per boot (default 90)")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
@@ -80,7 +85,7 @@ def main():
     bad = []
     for machine in machines:
         argv, status, timed_out, out, secs = run_one(args.qemu, args.kernel, machine, args.suite,
-                                                     args.timeout, args.append)
+                                                     args.timeout, args.append, args.cpu)
         if args.log_dir:
             os.makedirs(args.log_dir, exist_ok=True)
             with open(os.path.join(args.log_dir, "ktest-%s.log" % machine.replace(":", "-smp")), "w") as f:

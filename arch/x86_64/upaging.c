@@ -232,9 +232,9 @@ void arch_upt_activate(u64 root, u64 *mask)
 	arch_irq_restore(f);
 }
 
-u64 arch_upt_loaded(void)
+u64 arch_upt_loaded(u32 cpu)
 {
-	return loaded[this_cpu()->id].root;
+	return cpu < MAX_CPUS ? READ_ONCE(loaded[cpu].root) : 0;
 }
 
 struct upt_flush {

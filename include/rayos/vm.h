@@ -54,7 +54,7 @@ void arch_upt_walk(u64 root, u64 start, u64 end, upt_walk_fn fn, void *ctx);
 /* Load root on this CPU (0: the kernel-only table); this CPU's bit is set
  * in *mask (the address space's cpumask) and cleared in the previous one. */
 void arch_upt_activate(u64 root, u64 *mask);
-u64 arch_upt_loaded(void);      /* the root this CPU has loaded, 0: kernel */
+u64 arch_upt_loaded(u32 cpu);   /* the root cpu has loaded, 0: the kernel's */
 u64 arch_upt_table_pages(void); /* pages of all user tables in use */
 /* Flush [va, va+len) on every CPU in *mask (this one included). */
 void arch_upt_flush(u64 *mask, u64 va, u64 len);
