@@ -21,7 +21,7 @@ BUILD ?= build
 QEMU ?= qemu-system-x86_64
 PYTHON ?= /usr/bin/python3
 
-KDIRS := arch/x86_64 kernel lib obs shell drivers mm
+KDIRS := arch/x86_64 kernel lib obs shell drivers mm fs
 KSRC := $(sort $(shell find $(KDIRS) -name '*.c' -o -name '*.S'))
 KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 

@@ -8,13 +8,15 @@
  *  5. time: cycle-counter calibration, timer device, wall clock
  *  6. interrupts on; serial receive goes interrupt-driven; the scheduler
  *     (this context becomes thread "kmain", which runs the shell)
- *  7. core metrics, then ktest= or the shell
+ *  7. core metrics, the load average, the VFS (root tmpfs, /dev, /proc,
+ *     initramfs), then ktest= or the shell
  * Each subsystem has one X_init(); nothing else runs at boot. */
 #include <rayos/arch.h>
 #include <rayos/bootinfo.h>
 #include <rayos/cmdline.h>
 #include <rayos/init.h>
 #include <rayos/ktest.h>
+#include <rayos/loadavg.h>
 #include <rayos/lockdep.h>
 #include <rayos/log.h>
 #include <rayos/metrics.h>
@@ -29,6 +31,7 @@
 #include <rayos/thread.h>
 #include <rayos/time.h>
 #include <rayos/uvm.h>
+#include <rayos/vfs.h>
 
 static void report_cmdline(void)
 {
@@ -88,6 +91,8 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	smp_init();
 	core_metrics_init();
 	uvm_init();
+	loadavg_init();
+	vfs_init();
 	proc_init();
 
 	if (kopt.ktest[0])

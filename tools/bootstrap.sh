@@ -8,7 +8,7 @@
 #   uefi:   OVMF UEFI firmware                (make run-uefi)
 #   clang:  clang                             (make CC=clang)
 #   ktest:  QEMU                              (make test-ktest)
-#   pytest: QEMU, GRUB, OVMF, python3-pytest, python3-pexpect, prometheus (promtool) (make test-qemu)
+#   pytest: QEMU, GRUB, OVMF, cpio, python3-pytest, python3-pexpect, prometheus (promtool) (make test-qemu)
 #   bench:  QEMU, python3-pexpect, jemalloc, mimalloc, valgrind (make bench)
 #   test:   everything make test needs, incl. libcmocka-dev (tests/host)
 #   all:    everything above
@@ -28,7 +28,7 @@ group() {
 	uefi)   want ovmf ;;
 	clang)  want clang ;;
 	host)   want gcc; want libcmocka-dev ;;
-	pytest) group run; group iso; group uefi; want python3; want python3-pytest; want python3-pexpect; want prometheus ;;
+	pytest) group run; group iso; group uefi; want cpio; want python3; want python3-pytest; want python3-pexpect; want prometheus ;;
 	bench)  group run; want python3; want python3-pexpect; want libjemalloc-dev; want libmimalloc-dev; want valgrind ;;
 	test|all) group build; group host; group clang; group ktest; group pytest; group bench ;;
 	*) echo "bootstrap.sh: unknown group '$1' (build run iso uefi clang host ktest pytest bench test all)" >&2

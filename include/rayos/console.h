@@ -20,6 +20,10 @@ int console_poll_char(void);
 bool console_input_irq_driven(void);
 /* Called by input drivers when bytes arrived (any context). */
 void console_input_ready(void);
+/* Input arrival wakes everybody sleeping here (console_getc, the tty's
+ * input thread, fs/tty.c). */
+struct wait_queue;
+extern struct wait_queue console_input_wq;
 /* Blocking read of one byte from the input consoles. */
 int console_getc(void);
 #endif

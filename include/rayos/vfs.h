@@ -48,4 +48,33 @@ void fs_ctx_put(struct fs_ctx *c);
  * group that ^C signals (TIOCSPGRP), set by `run` for its program. */
 void tty_set_foreground(int pgid);
 
+/* ---- kernel-side access (shell commands, ktests); paths resolve from
+ * the root as in a kernel thread ---- */
+struct vfs_stat {
+	u64 ino;
+	u32 dev, mode, nlink, uid, gid, rdev;
+	u64 size;
+	s64 mtime;
+};
+/* Open path with open(2) flags (O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_CREAT
+ * 0100, O_TRUNC 01000, O_APPEND 02000): 0 or -errno. */
+int vfs_kopen(const char *path, int flags, unsigned mode, struct file **out);
+/* Write n bytes of buf at offset off: bytes written or -errno. */
+long kernel_write(struct file *f, const void *buf, size_t n, u64 off);
+int vfs_kstat(const char *path, bool follow, struct vfs_stat *st);
+void vfs_fstat(struct file *f, struct vfs_stat *st);
+/* Call fn for each entry of directory path ("." and ".." included),
+ * with its (lstat) attributes; stops when fn returns nonzero. */
+int vfs_kreaddir(const char *path, int (*fn)(void *ctx, const char *name,
+					     const struct vfs_stat *st), void *ctx);
+int vfs_kreadlink(const char *path, char *buf, size_t size);
+int vfs_kmkdir(const char *path, unsigned mode);
+int vfs_kunlink(const char *path);
+int vfs_krmdir(const char *path);
+int vfs_krename(const char *from, const char *to);
+int vfs_ksymlink(const char *target, const char *path);
+/* Unpack a cpio newc archive into the root: 0 or -errno (-EINVAL with the
+ * reason in why for a malformed one). */
+int vfs_unpack_cpio(const void *data, size_t len, char *why, size_t why_size);
+
 #endif

@@ -1,0 +1,303 @@
+/* pipe.c — pipes (pipe(2), pipe2(2)): a 64 KiB ring (fs/pipe_ring.c)
+ * shared by a read end and a write end, with POSIX semantics:
+ *  - read returns what is there (up to the request), blocks while the
+ *    pipe is empty and has writers, returns 0 (EOF) when it has none;
+ *  - a write of at most PIPE_BUF (4096) bytes is atomic: it waits until
+ *    all of it fits; larger writes may be split and interleaved; a write
+ *    with no reader left gets -EPIPE and SIGPIPE (proc_kill on the caller);
+ *  - O_NONBLOCK: -EAGAIN instead of blocking (a small write that does not
+ *    fit entirely also gets -EAGAIN; a large one writes what fits);
+ *  - blocking is interruptible: -EINTR when a signal is pending and
+ *    nothing was transferred yet;
+ *  - poll: POLLIN when data is there, POLLHUP when no writer is left;
+ *    POLLOUT when PIPE_BUF bytes fit, POLLERR when no reader is left;
+ *  - FIONREAD gives the bytes waiting.
+ * Data crosses through a kernel bounce buffer, so user copies (which may
+ * fault and sleep) never happen under the pipe's spinlock.
+ *
+ * Locking: pipe->lock (spinlock) protects the ring and the reader/writer
+ * counts; everybody waiting on the pipe (readers, writers, pollers) sleeps
+ * on pipe->wq and is woken on every change. The pipe is freed when its
+ * last end is released. */
+#include "internal.h"
+#include <rayos/mm.h>
+#include <rayos/proc.h>
+#include <rayos/string.h>
+#include <rayos/syscall.h>
+#include <rayos/uaccess.h>
+
+struct pipe {
+	spinlock_t lock;
+	/* lock protects: */
+	struct pipe_ring ring;
+	int readers, writers;
+	/* */
+	struct wait_queue wq;
+};
+
+static struct super pipe_sb = { .fstype = "pipefs", .dev = 0 };
+
+static long pipe_read(struct file *f, struct iov_iter *it, u64 *pos);
+static long pipe_write(struct file *f, struct iov_iter *it, u64 *pos);
+static long pipe_ioctl(struct file *f, u32 cmd, u64 arg);
+static u32 pipe_poll(struct file *f, struct wait_queue **wq);
+static void pipe_release(struct file *f);
+
+static const struct file_ops pipe_fops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.poll = pipe_poll,
+	.release = pipe_release,
+	.no_seek = true,
+};
+static const struct inode_ops pipe_iops = { 0 };
+
+static bool can_read(void *arg)
+{
+	struct pipe *p = arg;
+	spin_lock(&p->lock);
+	bool r = pipe_ring_used(&p->ring) > 0 || p->writers == 0;
+	spin_unlock(&p->lock);
+	return r;
+}
+
+struct wcond {
+	struct pipe *p;
+	u32 need;
+};
+
+static bool can_write(void *arg)
+{
+	struct wcond *c = arg;
+	spin_lock(&c->p->lock);
+	bool r = pipe_ring_free(&c->p->ring) >= c->need || c->p->readers == 0;
+	spin_unlock(&c->p->lock);
+	return r;
+}
+
+static long pipe_read(struct file *f, struct iov_iter *it, u64 *pos)
+{
+	(void)pos;
+	struct pipe *p = f->priv;
+	u8 *bounce = kmalloc(PIPE_BUF, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	long done = 0;
+	while (it->count) {
+		spin_lock(&p->lock);
+		u32 n = pipe_ring_get(&p->ring, bounce, (u32)MIN(it->count, (size_t)PIPE_BUF));
+		bool eof = n == 0 && p->writers == 0;
+		spin_unlock(&p->lock);
+		if (n) {
+			wake_up_all(&p->wq);
+			if (iter_copy_out(it, bounce, n)) {
+				/* the bytes are gone from the pipe, as on Linux */
+				if (!done)
+					done = -EFAULT;
+				break;
+			}
+			done += n;
+			continue;
+		}
+		if (done || eof)
+			break;
+		if (f->flags & O_NONBLOCK) {
+			done = -EAGAIN;
+			break;
+		}
+		int r = vfs_wait(&p->wq, can_read, p, 0, true);
+		if (r) {
+			done = r;
+			break;
+		}
+	}
+	kfree(bounce);
+	return done;
+}
+
+static long pipe_write(struct file *f, struct iov_iter *it, u64 *pos)
+{
+	(void)pos;
+	struct pipe *p = f->priv;
+	u8 *bounce = kmalloc(PIPE_BUF, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	bool atomic = it->count <= PIPE_BUF;
+	long done = 0;
+	while (it->count) {
+		u32 chunk = (u32)MIN(it->count, (size_t)PIPE_BUF);
+		struct iov_iter save = *it;
+		if (iter_copy_in(it, bounce, chunk)) {
+			if (!done)
+				done = -EFAULT;
+			break;
+		}
+		u32 off = 0;
+		while (off < chunk) {
+			spin_lock(&p->lock);
+			bool no_readers = p->readers == 0;
+			u32 n = 0;
+			u32 fr = pipe_ring_free(&p->ring);
+			if (!no_readers && (atomic ? fr >= chunk - off : fr > 0))
+				n = pipe_ring_put(&p->ring, bounce + off, chunk - off);
+			spin_unlock(&p->lock);
+			if (no_readers) {
+				proc_kill(proc_pid(), SIGPIPE_NR);
+				done = done ? done : -EPIPE;
+				goto out;
+			}
+			if (n) {
+				wake_up_all(&p->wq);
+				off += n;
+				done += n;
+				continue;
+			}
+			if (f->flags & O_NONBLOCK) {
+				done = done ? done : -EAGAIN;
+				goto out;
+			}
+			struct wcond c = { p, atomic ? chunk - off : 1 };
+			int r = vfs_wait(&p->wq, can_write, &c, 0, true);
+			if (r) {
+				done = done ? done : r;
+				goto out;
+			}
+		}
+		(void)save;
+	}
+out:
+	kfree(bounce);
+	return done;
+}
+
+static long pipe_ioctl(struct file *f, u32 cmd, u64 arg)
+{
+	struct pipe *p = f->priv;
+	if (cmd != 0x541B) /* FIONREAD */
+		return -ENOTTY;
+	spin_lock(&p->lock);
+	u32 n = pipe_ring_used(&p->ring);
+	spin_unlock(&p->lock);
+	return put_user_u32((u32 *)(uintptr_t)arg, n) ? -EFAULT : 0;
+}
+
+static u32 pipe_poll(struct file *f, struct wait_queue **wq)
+{
+	struct pipe *p = f->priv;
+	*wq = &p->wq;
+	u32 m = 0;
+	spin_lock(&p->lock);
+	if (f->mode_access == O_RDONLY) {
+		if (pipe_ring_used(&p->ring))
+			m |= POLLIN | POLLRDNORM;
+		if (p->writers == 0)
+			m |= POLLHUP;
+	} else {
+		if (pipe_ring_free(&p->ring) >= PIPE_BUF)
+			m |= POLLOUT | POLLWRNORM;
+		if (p->readers == 0)
+			m |= POLLERR;
+	}
+	spin_unlock(&p->lock);
+	return m;
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->priv;
+	spin_lock(&p->lock);
+	if (f->mode_access == O_RDONLY)
+		p->readers--;
+	else
+		p->writers--;
+	bool last = p->readers == 0 && p->writers == 0;
+	spin_unlock(&p->lock);
+	wake_up_all(&p->wq);
+	if (last) {
+		kfree(p->ring.buf);
+		kfree(p);
+	}
+}
+
+int pipe_create(struct file **rd, struct file **wr, u32 flags)
+{
+	struct pipe *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->ring.buf = kmalloc(PIPE_SIZE, GFP_KERNEL);
+	if (!p->ring.buf) {
+		kfree(p);
+		return -ENOMEM;
+	}
+	spin_lock_init(&p->lock, "pipe");
+	wait_queue_init(&p->wq);
+	if (!pipe_sb.dev)
+		pipe_sb.dev = vfs_anon_dev();
+	struct inode *ino = inode_new(&pipe_sb, S_IFIFO | 0600, &pipe_iops, &pipe_fops);
+	struct path path = { vfs_root_mount(), ino };
+	struct file *r = ino ? file_alloc(&path, O_RDONLY | (flags & O_NONBLOCK)) : NULL;
+	struct file *w = ino ? file_alloc(&path, O_WRONLY | (flags & O_NONBLOCK)) : NULL;
+	if (ino)
+		inode_put(ino); /* the files hold it */
+	if (!r || !w) {
+		if (r) {
+			r->fop = NULL;
+			file_put(r);
+		}
+		if (w) {
+			w->fop = NULL;
+			file_put(w);
+		}
+		kfree(p->ring.buf);
+		kfree(p);
+		return -ENOMEM;
+	}
+	r->priv = w->priv = p;
+	p->readers = p->writers = 1;
+	*rd = r;
+	*wr = w;
+	return 0;
+}
+
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+static long do_pipe2(u64 ufds, u64 flags)
+{
+	if (flags & ~(u64)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	if (!access_ok((void *)(uintptr_t)ufds, 8))
+		return -EFAULT;
+	struct files *ft = current_files();
+	if (!ft)
+		return -EMFILE;
+	struct file *r, *w;
+	int err = pipe_create(&r, &w, (u32)flags);
+	if (err)
+		return err;
+	bool ce = flags & O_CLOEXEC;
+	int fr = fd_install(ft, r, 0, ce);
+	if (fr < 0) {
+		file_put(r);
+		file_put(w);
+		return fr;
+	}
+	int fw = fd_install(ft, w, 0, ce);
+	if (fw < 0) {
+		fd_close(ft, fr);
+		file_put(w);
+		return fw;
+	}
+	int fds[2] = { fr, fw };
+	if (copy_to_user((void *)(uintptr_t)ufds, fds, sizeof(fds))) {
+		fd_close(ft, fr);
+		fd_close(ft, fw);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long sys_pipe(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) { return do_pipe2(a0, 0); }
+static long sys_pipe2(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) { return do_pipe2(a0, a1); }
+SYSCALL(pipe, sys_pipe);
+SYSCALL(pipe2, sys_pipe2);

@@ -1,0 +1,462 @@
+/* procfs.c — /proc: live kernel state in the text formats Linux uses
+ * (proc(5)), the ones busybox's tools parse:
+ *   uptime     "UP IDLE\n", seconds with two decimals; IDLE sums every CPU
+ *   meminfo    "Key:   N kB" lines from mm_stats and tmpfs
+ *   cpuinfo    a block per online CPU (processor, vendor_id, cpu family,
+ *              model, model name, stepping, cpu MHz from the calibrated
+ *              TSC, flags, ...)
+ *   loadavg    "L1 L5 L15 RUNNING/THREADS LASTPID\n" (kernel/sched/loadavg.c)
+ *   stat       cpu lines from each run queue's time by mode in USER_HZ (100)
+ *              ticks, ctxt, btime, processes, procs_running, procs_blocked
+ *   mounts     "SOURCE TARGET FSTYPE rw 0 0" per mount
+ *   self       symlink to the calling process's pid
+ *   PID/{stat,status,cmdline,comm}  from the process code (proc.h)
+ * A file's text is generated when it is read at offset 0 and kept with the
+ * open file for the reads that continue it (a consistent snapshot per
+ * pass, fresh on every rewind, like Linux's seq_file single_open).
+ *
+ * Inodes are made on lookup and freed with their last reference (nothing
+ * is cached); their numbers are derived from (pid, entry) so they are
+ * stable. Locking: lookup/readdir run under vfs_ns_lock and call into the
+ * process code (proc_pids, proc_read_comm): lock order vfs_ns_lock ->
+ * process locks. Text generation runs without VFS locks. */
+#include "internal.h"
+#include <rayos/arch.h>
+#include <rayos/loadavg.h>
+#include <rayos/mm.h>
+#include <rayos/percpu.h>
+#include <rayos/printf.h>
+#include <rayos/proc.h>
+#include <rayos/sched.h>
+#include <rayos/string.h>
+#include <rayos/thread.h>
+#include <rayos/time.h>
+
+enum pkind {
+	P_ROOT, P_UPTIME, P_MEMINFO, P_CPUINFO, P_LOADAVG, P_STAT, P_MOUNTS, P_SELF,
+	P_VERSION, P_FILESYSTEMS,
+	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_NR
+};
+
+struct pent {
+	const char *name;
+	enum pkind kind;
+	u32 mode;
+};
+
+static const struct pent root_ents[] = {
+	{ "cpuinfo", P_CPUINFO, S_IFREG | 0444 },
+	{ "filesystems", P_FILESYSTEMS, S_IFREG | 0444 },
+	{ "loadavg", P_LOADAVG, S_IFREG | 0444 },
+	{ "meminfo", P_MEMINFO, S_IFREG | 0444 },
+	{ "mounts", P_MOUNTS, S_IFREG | 0444 },
+	{ "self", P_SELF, S_IFLNK | 0777 },
+	{ "stat", P_STAT, S_IFREG | 0444 },
+	{ "uptime", P_UPTIME, S_IFREG | 0444 },
+	{ "version", P_VERSION, S_IFREG | 0444 },
+};
+
+static const struct pent pid_ents[] = {
+	{ "cmdline", P_PID_CMDLINE, S_IFREG | 0444 },
+	{ "comm", P_PID_COMM, S_IFREG | 0444 },
+	{ "stat", P_PID_STAT, S_IFREG | 0444 },
+	{ "status", P_PID_STATUS, S_IFREG | 0444 },
+};
+
+#define PID_COOKIE_BASE 0x1000u /* readdir cookies of pid dirs: base + pid */
+
+struct pnode {
+	enum pkind kind;
+	int pid;
+};
+
+static struct super proc_sb = { .fstype = "proc", .dev = 0 };
+static struct inode *proc_root_ino;
+static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops;
+static const struct file_ops proc_file_fops;
+
+static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
+{
+	const struct inode_ops *iop = S_ISDIR(mode) ? &proc_dir_iops :
+				      S_ISLNK(mode) ? &proc_link_iops : &proc_file_iops;
+	struct inode *i = inode_new(&proc_sb, mode, iop, S_ISREG(mode) ? &proc_file_fops : NULL);
+	if (!i)
+		return NULL;
+	struct pnode *pn = kmalloc(sizeof(*pn), GFP_KERNEL);
+	if (!pn) {
+		kfree(i);
+		return NULL;
+	}
+	pn->kind = kind;
+	pn->pid = pid;
+	i->priv = pn;
+	i->ino = ((u64)pid << 8) + (u64)kind + 1;
+	if (S_ISDIR(mode)) {
+		i->nlink = 2;
+		if (pid && proc_root_ino) {
+			inode_get(proc_root_ino);
+			i->parent = proc_root_ino;
+		}
+	}
+	return i;
+}
+
+static void proc_evict(struct inode *i)
+{
+	kfree(i->priv);
+	i->priv = NULL;
+}
+
+static bool pid_alive(int pid)
+{
+	char b[32];
+	return proc_read_comm(pid, b, sizeof(b)) >= 0;
+}
+
+static int parse_pid(const char *name, size_t len)
+{
+	if (!len || len > 9)
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return (len > 1 && name[0] == '0') ? -1 : v;
+}
+
+static int proc_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
+{
+	struct pnode *pn = dir->priv;
+	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
+	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(ents[i].name) == len && !memcmp(ents[i].name, name, len)) {
+			*out = pnode_new(ents[i].kind, pn->pid, ents[i].mode);
+			return *out ? 0 : -ENOMEM;
+		}
+	}
+	if (pn->kind == P_ROOT) {
+		int pid = parse_pid(name, len);
+		if (pid > 0 && pid_alive(pid)) {
+			*out = pnode_new(P_PIDDIR, pid, S_IFDIR | 0555);
+			return *out ? 0 : -ENOMEM;
+		}
+	}
+	return -ENOENT;
+}
+
+static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
+{
+	struct pnode *pn = dir->priv;
+	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
+	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
+	for (size_t i = *pos < 2 ? 0 : (size_t)(*pos - 2); i < n; i++) {
+		*pos = i + 2;
+		u32 m = ents[i].mode;
+		u64 ino = ((u64)pn->pid << 8) + ents[i].kind + 1;
+		if (fill(ctx, ents[i].name, strlen(ents[i].name), ino, inode_dtype(m)))
+			return 0;
+	}
+	if (pn->kind != P_ROOT) {
+		*pos = n + 2;
+		return 0;
+	}
+	if (*pos < PID_COOKIE_BASE)
+		*pos = PID_COOKIE_BASE;
+	int pids[256];
+	int np = proc_pids(pids, (int)ARRAY_SIZE(pids));
+	for (int i = 0; i < np; i++) {
+		if ((u64)pids[i] + PID_COOKIE_BASE < *pos)
+			continue;
+		*pos = (u64)pids[i] + PID_COOKIE_BASE;
+		char nm[16];
+		int l = snprintf(nm, sizeof(nm), "%d", pids[i]);
+		if (fill(ctx, nm, (size_t)l, ((u64)pids[i] << 8) + P_PIDDIR + 1, DT_DIR))
+			return 0;
+	}
+	*pos = np > 0 ? (u64)pids[np - 1] + PID_COOKIE_BASE + 1 : PID_COOKIE_BASE;
+	return 0;
+}
+
+static int proc_name_of(struct inode *dir, struct inode *child, char *buf, size_t size)
+{
+	(void)dir;
+	struct pnode *pn = child->priv;
+	if (pn->kind == P_PIDDIR)
+		return snprintf(buf, size, "%d", pn->pid);
+	return -ENOENT;
+}
+
+static int proc_get_link(struct inode *i, char *buf, size_t size)
+{
+	(void)i;
+	int pid = proc_pid();
+	if (pid <= 0)
+		return -ENOENT;
+	int n = snprintf(buf, size, "%d", pid);
+	return MIN(n, (int)size);
+}
+
+/* ---- text generators ---- */
+
+struct gen {
+	char *buf;
+	size_t size, len;
+};
+
+static void __printf(2, 3) gp(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (g->len < g->size) {
+		int n = vsnprintf(g->buf + g->len, g->size - g->len, fmt, ap);
+		g->len = MIN(g->size, g->len + (size_t)n);
+	}
+	va_end(ap);
+}
+
+#define USER_HZ 100
+static u64 ns_to_ticks(u64 ns) { return ns / (NSEC_PER_SEC / USER_HZ); }
+
+static u64 idle_ns_total(void)
+{
+	u64 t = 0;
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online && cpu_rq(c))
+			t += READ_ONCE(cpu_rq(c)->time_idle);
+	return t;
+}
+
+static void gen_uptime(struct gen *g)
+{
+	u64 up = clock_monotonic_ns(), idle = idle_ns_total();
+	gp(g, "%llu.%02llu %llu.%02llu\n", (unsigned long long)(up / NSEC_PER_SEC),
+	   (unsigned long long)(up % NSEC_PER_SEC / (NSEC_PER_SEC / 100)),
+	   (unsigned long long)(idle / NSEC_PER_SEC),
+	   (unsigned long long)(idle % NSEC_PER_SEC / (NSEC_PER_SEC / 100)));
+}
+
+static void gen_meminfo(struct gen *g)
+{
+	struct mem_stats ms;
+	mm_stats(&ms);
+	u64 shmem = tmpfs_pages() * 4;
+	u64 free = ms.free_bytes >> 10;
+	gp(g, "MemTotal:       %8llu kB\n", (unsigned long long)(ms.total_bytes >> 10));
+	gp(g, "MemFree:        %8llu kB\n", (unsigned long long)free);
+	gp(g, "MemAvailable:   %8llu kB\n", (unsigned long long)free);
+	gp(g, "Buffers:        %8llu kB\n", 0ULL);
+	gp(g, "Cached:         %8llu kB\n", (unsigned long long)shmem);
+	gp(g, "SwapCached:     %8llu kB\n", 0ULL);
+	gp(g, "SwapTotal:      %8llu kB\n", 0ULL);
+	gp(g, "SwapFree:       %8llu kB\n", 0ULL);
+	gp(g, "Shmem:          %8llu kB\n", (unsigned long long)shmem);
+}
+
+static void gen_cpuinfo(struct gen *g)
+{
+	struct arch_cpu_desc d;
+	arch_cpu_describe(&d);
+	u64 hz = clock_cycle_rate();
+	for (u32 c = 0; c < MAX_CPUS; c++) {
+		if (!cpus[c].online)
+			continue;
+		gp(g, "processor\t: %u\n", cpus[c].id);
+		gp(g, "vendor_id\t: %s\n", d.vendor);
+		gp(g, "cpu family\t: %u\n", d.family);
+		gp(g, "model\t\t: %u\n", d.model);
+		gp(g, "model name\t: %s\n", d.brand[0] ? d.brand : "unknown");
+		gp(g, "stepping\t: %u\n", d.stepping);
+		gp(g, "cpu MHz\t\t: %llu.%03llu\n", (unsigned long long)(hz / 1000000),
+		   (unsigned long long)(hz % 1000000 / 1000));
+		gp(g, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n",
+		   nr_cpus_online, cpus[c].id, nr_cpus_online);
+		gp(g, "apicid\t\t: %u\n", cpus[c].apic_id);
+		gp(g, "fpu\t\t: yes\n");
+		gp(g, "flags\t\t: fpu tsc%s%s%s%s%s\n", d.nx ? " nx" : "",
+		   d.tsc_invariant ? " constant_tsc nonstop_tsc" : "",
+		   d.x2apic ? " x2apic" : "", d.tsc_deadline ? " tsc_deadline_timer" : "",
+		   d.hypervisor ? " hypervisor" : "");
+		gp(g, "clflush size\t: 64\naddress sizes\t: 48 bits virtual\n\n");
+	}
+}
+
+struct thr_count {
+	u32 total, running, max_tid;
+};
+
+static void count_thread(struct thread *t, void *ctx)
+{
+	struct thr_count *c = ctx;
+	c->total++;
+	if (t->state == THREAD_RUNNABLE)
+		c->running++;
+	if (t->tid > c->max_tid)
+		c->max_tid = t->tid;
+}
+
+static int last_pid(void)
+{
+	int pids[256];
+	int n = proc_pids(pids, (int)ARRAY_SIZE(pids));
+	return n > 0 ? pids[n - 1] : 0;
+}
+
+static void gen_loadavg(struct gen *g)
+{
+	u64 a[3];
+	loadavg_get(a);
+	struct thr_count tc = { 0 };
+	thread_for_each(count_thread, &tc);
+	u64 nr = 0;
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		if (cpus[c].online && cpu_rq(c))
+			nr += READ_ONCE(cpu_rq(c)->nr_running);
+	for (int i = 0; i < 3; i++) {
+		u64 v = a[i] + LOAD_FIXED_1 / 200; /* round to 2 decimals */
+		gp(g, "%llu.%02llu ", (unsigned long long)(v >> LOAD_FSHIFT),
+		   (unsigned long long)(((v & (LOAD_FIXED_1 - 1)) * 100) >> LOAD_FSHIFT));
+	}
+	gp(g, "%llu/%u %d\n", (unsigned long long)nr, tc.total, last_pid());
+}
+
+static void gen_stat(struct gen *g)
+{
+	u64 tu = 0, tk = 0, ti = 0, tidle = 0, ctxt = 0;
+	for (u32 c = 0; c < MAX_CPUS; c++) {
+		if (!cpus[c].online || !cpu_rq(c))
+			continue;
+		struct rq *rq = cpu_rq(c);
+		tu += READ_ONCE(rq->time_user);
+		tk += READ_ONCE(rq->time_kernel);
+		ti += READ_ONCE(rq->time_irq);
+		tidle += READ_ONCE(rq->time_idle);
+		ctxt += READ_ONCE(rq->nr_switches);
+	}
+	gp(g, "cpu  %llu 0 %llu %llu 0 %llu 0 0 0 0\n", (unsigned long long)ns_to_ticks(tu),
+	   (unsigned long long)ns_to_ticks(tk), (unsigned long long)ns_to_ticks(tidle),
+	   (unsigned long long)ns_to_ticks(ti));
+	for (u32 c = 0; c < MAX_CPUS; c++) {
+		if (!cpus[c].online || !cpu_rq(c))
+			continue;
+		struct rq *rq = cpu_rq(c);
+		gp(g, "cpu%u %llu 0 %llu %llu 0 %llu 0 0 0 0\n", c,
+		   (unsigned long long)ns_to_ticks(READ_ONCE(rq->time_user)),
+		   (unsigned long long)ns_to_ticks(READ_ONCE(rq->time_kernel)),
+		   (unsigned long long)ns_to_ticks(READ_ONCE(rq->time_idle)),
+		   (unsigned long long)ns_to_ticks(READ_ONCE(rq->time_irq)));
+	}
+	struct thr_count tc = { 0 };
+	thread_for_each(count_thread, &tc);
+	s64 wall = clock_wall_seconds();
+	s64 btime = wall < 0 ? 0 : wall - (s64)(clock_monotonic_ns() / NSEC_PER_SEC);
+	gp(g, "ctxt %llu\n", (unsigned long long)ctxt);
+	gp(g, "btime %lld\n", (long long)btime);
+	/* thread ids are handed out in sequence from 1: the highest live one
+	 * is the number created so far unless the newest ones have exited */
+	gp(g, "processes %u\n", tc.max_tid);
+	gp(g, "procs_running %u\n", tc.running);
+	gp(g, "procs_blocked 0\n");
+}
+
+static void gen_mounts(struct gen *g)
+{
+	for (int i = 0; i < vfs_mount_count(); i++) {
+		struct mount *m = vfs_mount_at_index(i);
+		gp(g, "%s %s %s rw 0 0\n", m->source, m->where, m->sb->fstype);
+	}
+}
+
+static int gen_file(enum pkind kind, int pid, struct gen *g)
+{
+	int r;
+	switch (kind) {
+	case P_UPTIME: gen_uptime(g); return 0;
+	case P_MEMINFO: gen_meminfo(g); return 0;
+	case P_CPUINFO: gen_cpuinfo(g); return 0;
+	case P_LOADAVG: gen_loadavg(g); return 0;
+	case P_STAT: gen_stat(g); return 0;
+	case P_MOUNTS: gen_mounts(g); return 0;
+	case P_VERSION: gp(g, "RayOS version 0.1 (x86_64)\n"); return 0;
+	case P_FILESYSTEMS: gp(g, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n"); return 0;
+	case P_PID_STAT: r = proc_read_stat(pid, g->buf, g->size); break;
+	case P_PID_STATUS: r = proc_read_status(pid, g->buf, g->size); break;
+	case P_PID_CMDLINE: r = proc_read_cmdline(pid, g->buf, g->size); break;
+	case P_PID_COMM: r = proc_read_comm(pid, g->buf, g->size); break;
+	default: return -EINVAL;
+	}
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	g->len = MIN((size_t)r, g->size);
+	return 0;
+}
+
+#define PROC_BUF 65536
+
+struct proc_open {
+	char *buf;
+	size_t len;
+};
+
+static int proc_open_f(struct inode *ino, struct file *f)
+{
+	(void)ino;
+	f->priv = kzalloc(sizeof(struct proc_open), GFP_KERNEL);
+	return f->priv ? 0 : -ENOMEM;
+}
+
+static void proc_release(struct file *f)
+{
+	struct proc_open *po = f->priv;
+	if (po) {
+		kfree(po->buf);
+		kfree(po);
+	}
+}
+
+static long proc_read(struct file *f, struct iov_iter *it, u64 *pos)
+{
+	struct proc_open *po = f->priv;
+	struct pnode *pn = f->path.ino->priv;
+	if (*pos == 0 || !po->buf) {
+		if (!po->buf) {
+			po->buf = kmalloc(PROC_BUF, GFP_KERNEL);
+			if (!po->buf)
+				return -ENOMEM;
+		}
+		struct gen g = { po->buf, PROC_BUF, 0 };
+		int r = gen_file(pn->kind, pn->pid, &g);
+		if (r)
+			return r;
+		po->len = g.len;
+	}
+	return read_from_buffer(it, pos, po->buf, po->len);
+}
+
+static const struct inode_ops proc_dir_iops = {
+	.lookup = proc_lookup,
+	.readdir = proc_readdir,
+	.name_of = proc_name_of,
+	.evict = proc_evict,
+};
+static const struct inode_ops proc_file_iops = { .evict = proc_evict };
+static const struct inode_ops proc_link_iops = { .get_link = proc_get_link, .evict = proc_evict };
+static const struct file_ops proc_file_fops = {
+	.open = proc_open_f,
+	.read = proc_read,
+	.release = proc_release,
+};
+
+struct super *procfs_create(struct inode **root)
+{
+	proc_sb.dev = vfs_anon_dev();
+	struct inode *r = pnode_new(P_ROOT, 0, S_IFDIR | 0555);
+	if (!r)
+		return NULL;
+	proc_root_ino = r;
+	inode_get(r); /* proc_root_ino keeps one for the pid dirs' parent */
+	*root = r;
+	return &proc_sb;
+}
