@@ -287,3 +287,12 @@ u32 fs_ctx_umask(struct fs_ctx *c, int set)
 	spin_unlock(&c->lock);
 	return old;
 }
+
+/* vfs.h: for mmap(2) in the process code. */
+struct file *vfs_fget_current(int fd, u32 *access)
+{
+	struct file *f = fget(current_files(), fd);
+	if (f && access)
+		*access = f->mode_access;
+	return f;
+}

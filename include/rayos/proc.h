@@ -119,6 +119,8 @@ int proc_spawn(const struct proc_spawn *a);
 int proc_wait_kernel(int pid, int *status, u64 timeout_ns);
 /* Signal names ("SIGINT") for messages; "SIG?" for unknown numbers. */
 const char *signal_name(int sig);
+/* The pid of a process (for code that only holds a struct process *). */
+int proc_pid_of(const struct process *p);
 /* Processes that exist (zombies included), for the rayos_processes gauge. */
 int proc_count(void);
 /* Visit every process with its threads (proc_lock held: fn must not sleep). */

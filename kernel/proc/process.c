@@ -99,6 +99,8 @@ int proc_pid(void)
 	struct process *p = current_process();
 	return p ? p->pid : 0;
 }
+int proc_pid_of(const struct process *p) { return p ? p->pid : 0; }
+
 int proc_pgid(void)
 {
 	struct process *p = current_process();
@@ -500,7 +502,8 @@ int proc_spawn(const struct proc_spawn *a)
 
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	nr_user_threads++;
-	p->pid = (int)t->tid;
+	/* init is pid 1 (busybox init insists); its thread keeps its tid */
+	p->pid = a->init ? 1 : (int)t->tid;
 	p->pgid = a->foreground || a->init ? p->pid : 0;
 	p->sid = a->foreground || a->init ? p->pid : 0;
 	p->exit_signal = SIGCHLD;
