@@ -48,8 +48,29 @@ static const char *state_word(char c)
 
 static int nr_live_threads(struct process *p) { return p->nr_live; }
 
+/* Size and resident pages of pid's address space: uvm_size takes the
+ * address space's mutex, so it is read with a reference and without
+ * proc_lock, before the rest. */
+static void vm_figures(int pid, u64 *vsize, u64 *rss)
+{
+	*vsize = *rss = 0;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	struct uvm *vm = p ? p->uvm : NULL;
+	if (vm)
+		uvm_get(vm);
+	spin_unlock_irqrestore(&proc_lock, f);
+	if (vm) {
+		*vsize = uvm_size(vm);
+		*rss = uvm_rss_pages(vm);
+		uvm_put(vm);
+	}
+}
+
 int proc_read_stat(int pid, char *buf, size_t size)
 {
+	u64 vsize, rss;
+	vm_figures(pid, &vsize, &rss);
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	struct process *p = proc_find(pid);
 	if (!p) {
@@ -61,8 +82,6 @@ int proc_read_stat(int pid, char *buf, size_t size)
 	u64 ticks = proc_cpu_ns(p) / (NSEC_PER_SEC / USER_HZ);
 	u64 cticks = p->child_exec_ns / (NSEC_PER_SEC / USER_HZ);
 	u64 start = p->start_ns / (NSEC_PER_SEC / USER_HZ);
-	u64 vsize = p->uvm ? uvm_size(p->uvm) : 0;
-	u64 rss = p->uvm ? uvm_rss_pages(p->uvm) : 0;
 	struct thread *lt = NULL;
 	struct list_head *pos;
 	list_for_each(pos, &p->threads) {
@@ -97,6 +116,8 @@ int proc_read_stat(int pid, char *buf, size_t size)
 
 int proc_read_status(int pid, char *buf, size_t size)
 {
+	u64 vsize, rss;
+	vm_figures(pid, &vsize, &rss);
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	struct process *p = proc_find(pid);
 	if (!p) {
@@ -105,8 +126,6 @@ int proc_read_status(int pid, char *buf, size_t size)
 	}
 	char st[2];
 	proc_state_char(p, st);
-	u64 vsize = p->uvm ? uvm_size(p->uvm) : 0;
-	u64 rss = p->uvm ? uvm_rss_pages(p->uvm) : 0;
 	u64 blocked = 0, pend = p->shared_pending;
 	struct list_head *pos;
 	list_for_each(pos, &p->threads) {
