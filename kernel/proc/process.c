@@ -723,15 +723,11 @@ static void release_process_resources(struct process *p)
 	struct files *files = p->files;
 	struct fs_ctx *fs = p->fs;
 	struct uvm *vm = p->uvm;
-	struct sighand *sh = NULL;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	p->files = NULL;
 	p->fs = NULL;
 	p->uvm = NULL;
 	current_thread()->uvm = NULL;
-	if (p->sighand && --p->sighand->refs == 0)
-		sh = p->sighand;
-	p->sighand = NULL;
 	spin_unlock_irqrestore(&proc_lock, f);
 	if (files)
 		files_put(files);
@@ -740,7 +736,6 @@ static void release_process_resources(struct process *p)
 	uvm_activate(NULL);
 	if (vm)
 		uvm_put(vm);
-	kfree(sh);
 }
 
 /* proc_lock held: p's children go to init, or to the kernel (autoreap). */
@@ -860,8 +855,16 @@ static bool wait_matches(struct process *self, struct process *c, int pid)
 
 static void reap(struct process *c)
 {
-	/* proc_lock not held; c is off every list */
+	/* proc_lock not held; c is off every list. The handlers live until
+	 * here: signal_send may look at a zombie's or an exiting process's. */
 	join_dead_threads(c, true);
+	struct sighand *sh = NULL;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	if (c->sighand && --c->sighand->refs == 0)
+		sh = c->sighand;
+	c->sighand = NULL;
+	spin_unlock_irqrestore(&proc_lock, f);
+	kfree(sh);
 	kfree(c);
 	proc_count_gauge(-1);
 }

@@ -113,7 +113,7 @@ int signal_send(struct process *p, struct uthread *ut, int sig, const struct ksi
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	if (!p || p->state != PROC_ALIVE)
+	if (!p || p->state != PROC_ALIVE || !p->sighand)
 		return p ? 0 : -ESRCH; /* a zombie takes signals and ignores them */
 	if (sig == 0)
 		return 0;
