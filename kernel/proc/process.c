@@ -782,7 +782,21 @@ void proc_exit_thread(void)
 		p->state = PROC_ZOMBIE;
 		p->stopped = false;
 		reparent_children(p);
-		signal_notify_parent(p, 0, p->exit_status);
+		struct process *pp = p->parent;
+		if (pp != &kproc && pp->sighand &&
+		    (pp->sighand->act[SIGCHLD].handler == SIG_IGN ||
+		     (pp->sighand->act[SIGCHLD].flags & SA_NOCLDWAIT))) {
+			/* the parent does not want zombies (POSIX: SIGCHLD
+			 * ignored or SA_NOCLDWAIT): the kernel reaps it */
+			list_del(&p->sibling);
+			p->parent = &kproc;
+			p->autoreap = true;
+			list_add_tail(&p->sibling, &kproc.children);
+			wake_up_all(&kproc.child_wq);
+			wake_up_all(&pp->child_wq);
+		} else {
+			signal_notify_parent(p, 0, p->exit_status);
+		}
 		spin_unlock_irqrestore(&proc_lock, f);
 		proc_count_gauge(0);
 	} else {
