@@ -15,6 +15,10 @@
 long uaccess_copy(void *dst, const void *src, size_t n);
 long uaccess_clear(void *dst, size_t n);
 long uaccess_strncpy(char *dst, const char *src, size_t max);
+long uaccess_get32(const u32 *src, u32 *dst);
+long uaccess_get64(const u64 *src, u64 *dst);
+long uaccess_put32(u32 *dst, u32 v);
+long uaccess_put64(u64 *dst, u64 v);
 
 int copy_from_user(void *dst, const void __user *src, size_t n)
 {
@@ -54,7 +58,23 @@ long strncpy_from_user(char *dst, const char __user *src, size_t size)
 	return max < size ? -EFAULT : -ENAMETOOLONG;
 }
 
-int get_user_u32(u32 *out, const u32 __user *p) { return copy_from_user(out, p, sizeof(*out)); }
-int get_user_u64(u64 *out, const u64 __user *p) { return copy_from_user(out, p, sizeof(*out)); }
-int put_user_u32(u32 __user *p, u32 v) { return copy_to_user(p, &v, sizeof(v)); }
-int put_user_u64(u64 __user *p, u64 v) { return copy_to_user(p, &v, sizeof(v)); }
+/* One load or store each: atomic for aligned words (futexes). */
+int get_user_u32(u32 *out, const u32 __user *p)
+{
+	return access_ok(p, sizeof(*p)) ? (int)uaccess_get32((const u32 *)p, out) : -EFAULT;
+}
+
+int get_user_u64(u64 *out, const u64 __user *p)
+{
+	return access_ok(p, sizeof(*p)) ? (int)uaccess_get64((const u64 *)p, out) : -EFAULT;
+}
+
+int put_user_u32(u32 __user *p, u32 v)
+{
+	return access_ok(p, sizeof(*p)) ? (int)uaccess_put32((u32 *)p, v) : -EFAULT;
+}
+
+int put_user_u64(u64 __user *p, u64 v)
+{
+	return access_ok(p, sizeof(*p)) ? (int)uaccess_put64((u64 *)p, v) : -EFAULT;
+}

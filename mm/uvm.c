@@ -20,6 +20,13 @@
  * drops to 0 — after the TLB flush that follows clearing its leaves (pages
  * collected on a local list through page->lru, like Linux's mmu_gather).
  *
+ * Protection follows Linux: PROT_WRITE|PROT_EXEC is allowed in mmap and
+ * mprotect (JITs); the W^X rule of vm.h is the kernel's own mappings' (the
+ * ELF loader refuses W+X segments, see elf.c). MADV_DONTNEED/MADV_FREE
+ * drop private pages, which come back zeroed — also in file-backed private
+ * areas (Linux would re-read the file; those areas were filled at mmap
+ * time and have no file behind them here); shared areas keep theirs.
+ *
  * Faults: uvm_fault checks the area and its protection (write needs
  * PROT_WRITE, instruction fetch PROT_EXEC, a read any access; x86 cannot
  * express write-only or exec-only pages), then resolves. A fault on a page
@@ -172,6 +179,7 @@ void uvm_get(struct uvm *vm) { __atomic_add_fetch(&vm->refs, 1, __ATOMIC_RELAXED
 struct zap_ctx {
 	struct uvm *vm;
 	struct list_head batch;
+	u64 cleared;
 };
 
 static int zap_fn(void *vctx, u64 va, u64 pfn, unsigned *prot)
@@ -181,15 +189,17 @@ static int zap_fn(void *vctx, u64 va, u64 pfn, unsigned *prot)
 	(void)prot;
 	page_unref(pfn_to_page(pfn), &z->batch);
 	z->vm->rss--;
+	z->cleared++;
 	return UPT_CLEAR;
 }
 
 /* Clear every leaf in [s, e), flush, free what nobody maps any more. */
 static void zap_range(struct uvm *vm, u64 s, u64 e)
 {
-	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch) };
+	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch), 0 };
 	arch_upt_walk(vm->root, s, e, zap_fn, &z);
-	arch_upt_flush(&vm->cpumask, s, e - s);
+	if (z.cleared) /* nothing was mapped: no CPU can cache any of it */
+		arch_upt_flush(&vm->cpumask, s, e - s);
 	batch_free(&z.batch);
 }
 
@@ -202,7 +212,7 @@ void uvm_put(struct uvm *vm)
 	struct thread *cur = this_cpu()->current;
 	if (cur && cur->uvm == vm)
 		cur->uvm = NULL;
-	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch) };
+	struct zap_ctx z = { vm, LIST_HEAD_INIT(z.batch), 0 };
 	arch_upt_walk(vm->root, 0, USER_TOP, zap_fn, &z);
 	arch_upt_release(vm->root, &vm->cpumask); /* unloaded everywhere, TLBs with it */
 	batch_free(&z.batch);

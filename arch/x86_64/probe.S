@@ -4,14 +4,7 @@
  * at). trap_entry() looks the faulting RIP up there on #PF and #GP and
  * resumes at the fixup with %rax = -EFAULT. The user-copy routines will use
  * the same table. */
-#define EFAULT 14
-
-.macro EXTABLE insn, fixup
-	.pushsection rayos_extable, "a"
-	.balign 8
-	.quad \insn, \fixup
-	.popsection
-.endm
+#include "extable.h"
 
 	.text
 	.globl probe_read_u8

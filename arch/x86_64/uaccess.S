@@ -9,14 +9,7 @@
  * and returns -EFAULT. rep movs/stos are restartable: a fault that
  * uvm_fault resolves retries the instruction with the registers as they
  * were when it faulted. */
-#define EFAULT 14
-
-.macro EXTABLE insn, fixup
-	.pushsection rayos_extable, "a"
-	.balign 8
-	.quad \insn, \fixup
-	.popsection
-.endm
+#include "extable.h"
 
 .macro USER_OPEN
 	testb $1, uaccess_smap(%rip)
@@ -91,6 +84,48 @@ uaccess_strncpy:
 5:	USER_CLOSE
 	ret
 	EXTABLE 3b, uaccess_fault
+
+/* Single-instruction loads and stores (atomic when aligned: futex words,
+ * CLONE_CHILD_CLEARTID): long uaccess_get32(const u32 *src, u32 *dst),
+ * uaccess_get64, uaccess_put32(u32 *dst, u32 v), uaccess_put64: 0 or
+ * -EFAULT. */
+	.globl uaccess_get32
+uaccess_get32:
+	USER_OPEN
+10:	movl (%rdi), %ecx
+	USER_CLOSE
+	movl %ecx, (%rsi)
+	xor %eax, %eax
+	ret
+	EXTABLE 10b, uaccess_fault
+
+	.globl uaccess_get64
+uaccess_get64:
+	USER_OPEN
+11:	movq (%rdi), %rcx
+	USER_CLOSE
+	movq %rcx, (%rsi)
+	xor %eax, %eax
+	ret
+	EXTABLE 11b, uaccess_fault
+
+	.globl uaccess_put32
+uaccess_put32:
+	USER_OPEN
+12:	movl %esi, (%rdi)
+	USER_CLOSE
+	xor %eax, %eax
+	ret
+	EXTABLE 12b, uaccess_fault
+
+	.globl uaccess_put64
+uaccess_put64:
+	USER_OPEN
+13:	movq %rsi, (%rdi)
+	USER_CLOSE
+	xor %eax, %eax
+	ret
+	EXTABLE 13b, uaccess_fault
 
 uaccess_fault:
 	USER_CLOSE

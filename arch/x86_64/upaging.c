@@ -176,43 +176,39 @@ int arch_upt_query(u64 root, u64 va, u64 *pfn, unsigned *prot)
 	return 0;
 }
 
-void arch_upt_walk(u64 root, u64 start, u64 end, upt_walk_fn fn, void *ctx)
+/* The entries of table t (level 3 = PML4 .. 0 = page table) that cover
+ * [start, end), t itself covering [base, base + 512 entries). */
+static void walk_level(u64 *t, int level, u64 base, u64 start, u64 end, upt_walk_fn fn, void *ctx)
 {
-	if (end > (1ULL << 47))
-		end = 1ULL << 47;
-	u64 va = start & ~4095ULL;
-	while (va < end) {
-		u64 *t = tab(root);
-		int l;
-		static const int shifts[3] = { 39, 30, 21 };
-		for (l = 0; l < 3; l++) {
-			u64 e = t[(va >> shifts[l]) & 511];
-			if (!(e & PTE_P))
-				break;
-			t = tab(e);
-		}
-		if (l < 3) { /* no table here: skip what it would have covered */
-			u64 span = 1ULL << shifts[l];
-			u64 next = (va & ~(span - 1)) + span;
-			if (next <= va)
-				return;
-			va = next;
+	int shift = 12 + 9 * level;
+	u64 span = 1ULL << shift;
+	u64 first = (MAX(start, base) - base) >> shift;
+	u64 last = (MIN(end, base + 512 * span) - 1 - base) >> shift;
+	for (u64 i = first; i <= last; i++) {
+		u64 va = base + i * span;
+		u64 *e = &t[i];
+		if (level) {
+			if (*e & PTE_P)
+				walk_level(tab(*e), level - 1, va, start, end, fn, ctx);
 			continue;
 		}
-		/* one last-level table: [va, end of this 2 MiB) */
-		u64 stop = MIN(end, (va & ~((2ULL << 20) - 1)) + (2ULL << 20));
-		for (; va < stop; va += 4096) {
-			u64 *e = &t[(va >> 12) & 511];
-			if (!leaf_present(*e))
-				continue;
-			unsigned prot = leaf_prot(*e);
-			int r = fn(ctx, va, (*e & PTE_ADDR) >> PAGE_SHIFT, &prot);
-			if (r == UPT_CLEAR)
-				*e = 0;
-			else if (r == UPT_PROT)
-				*e = (*e & PTE_ADDR) | leaf_bits(prot);
-		}
+		if (!leaf_present(*e))
+			continue;
+		unsigned prot = leaf_prot(*e);
+		int r = fn(ctx, va, (*e & PTE_ADDR) >> PAGE_SHIFT, &prot);
+		if (r == UPT_CLEAR)
+			*e = 0;
+		else if (r == UPT_PROT)
+			*e = (*e & PTE_ADDR) | leaf_bits(prot);
 	}
+}
+
+void arch_upt_walk(u64 root, u64 start, u64 end, upt_walk_fn fn, void *ctx)
+{
+	end = MIN(end, 1ULL << 47);
+	start &= ~4095ULL;
+	if (start < end)
+		walk_level(tab(root), 3, 0, start, end, fn, ctx);
 }
 
 void arch_upt_activate(u64 root, u64 *mask)
