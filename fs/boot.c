@@ -6,10 +6,57 @@
 #include "internal.h"
 #include <rayos/arch.h>
 #include <rayos/bootinfo.h>
+#include <rayos/loadavg.h>
 #include <rayos/log.h>
+#include <rayos/metrics.h>
 #include <rayos/mm.h>
 #include <rayos/printf.h>
 #include <rayos/string.h>
+
+/* ---- metrics: computed from live state when read ---- */
+
+static s64 read_files(const struct metric *m) { (void)m; return vfs_live_files(); }
+static s64 read_inodes(const struct metric *m) { (void)m; return vfs_live_inodes(); }
+static s64 read_tmpfs(const struct metric *m) { (void)m; return (s64)(tmpfs_pages() * 4096); }
+static s64 read_tty_sigs(const struct metric *m) { (void)m; return (s64)tty_signals_sent(); }
+static s64 read_load(const struct metric *m)
+{
+	u64 a[3];
+	loadavg_get(a);
+	return (s64)(a[(uintptr_t)m->ctx] * 1000 / LOAD_FIXED_1);
+}
+
+static struct metric_family fam_files = { .name = "rayos_vfs_open_files",
+	.help = "Open file descriptions (struct file) in the system.", .type = METRIC_GAUGE };
+static struct metric_family fam_inodes = { .name = "rayos_vfs_inodes",
+	.help = "Inodes in memory (every file system).", .type = METRIC_GAUGE };
+static struct metric_family fam_tmpfs = { .name = "rayos_tmpfs_bytes",
+	.help = "Memory holding tmpfs file data.", .type = METRIC_GAUGE };
+static struct metric_family fam_tty = { .name = "rayos_tty_signals_total",
+	.help = "Signals the console tty sent to its foreground group (interrupt and quit characters).",
+	.type = METRIC_COUNTER };
+static struct metric_family fam_load = { .name = "rayos_load_average",
+	.help = "Runnable threads, exponentially averaged (as /proc/loadavg).",
+	.type = METRIC_GAUGE };
+static struct metric m_files = { .read = read_files };
+static struct metric m_inodes = { .read = read_inodes };
+static struct metric m_tmpfs = { .read = read_tmpfs };
+static struct metric m_tty = { .read = read_tty_sigs };
+static struct metric m_load[3] = {
+	{ .labels = "minutes=\"1\"", .scale = 1000, .read = read_load, .ctx = (void *)0 },
+	{ .labels = "minutes=\"5\"", .scale = 1000, .read = read_load, .ctx = (void *)1 },
+	{ .labels = "minutes=\"15\"", .scale = 1000, .read = read_load, .ctx = (void *)2 },
+};
+
+static void vfs_metrics_init(void)
+{
+	metric_register(&fam_files, &m_files);
+	metric_register(&fam_inodes, &m_inodes);
+	metric_register(&fam_tmpfs, &m_tmpfs);
+	metric_register(&fam_tty, &m_tty);
+	for (int i = 0; i < 3; i++)
+		metric_register(&fam_load, &m_load[i]);
+}
 
 /* Only pages the module covers completely: a partial page may hold
  * another module or the kernel (bootmem reserved it whole). */
@@ -54,6 +101,9 @@ void vfs_init(void)
 		pr_err("vfs", "no memory for the root file system");
 		return;
 	}
+	struct mem_stats ms;
+	mm_stats(&ms);
+	tmpfs_set_limit(ms.total_bytes / PAGE_SIZE / 2); /* as Linux's tmpfs default */
 	vfs_mount(tsb, tmpfs_root(tsb), NULL, "/", "rootfs");
 	mkdir_boot("/dev", 0755);
 	mkdir_boot("/proc", 0555);
@@ -68,6 +118,7 @@ void vfs_init(void)
 	if (psb)
 		mount_at_path(psb, proot, "/proc");
 	tty_init();
+	vfs_metrics_init();
 
 	for (u32 i = 0; i < boot_info.nr_modules; i++) {
 		const struct boot_module *m = &boot_info.modules[i];

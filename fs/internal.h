@@ -185,6 +185,8 @@ struct inode_ops {
 	 * -EEXIST when the name exists; *out gets a new reference */
 	int (*create)(struct inode *dir, const char *name, size_t len, u32 mode,
 		      const char *target, struct inode **out);
+	/* a new name for target (hard link; not directories: -EPERM) */
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
 	/* remove the name: rmdir when is_dir (-ENOTDIR/-ENOTEMPTY), else
 	 * unlink (-EISDIR for a directory) */
 	int (*remove)(struct inode *dir, const char *name, size_t len, bool is_dir);
@@ -234,6 +236,7 @@ struct inode {
 	u32 nlink;
 	u32 uid, gid;
 	u64 size;
+	u64 blocks;            /* 512-byte units of storage held (st_blocks) */
 	struct vtime atime, mtime, ctime;
 	struct inode *parent;  /* directories: the containing directory (ref) */
 	char *link;            /* symlinks: the target (kmalloc'd) */
@@ -312,6 +315,8 @@ struct file *file_alloc(const struct path *p, u32 flags);
 long vfs_read(struct file *f, struct iov_iter *it, u64 *pos);
 long vfs_write(struct file *f, struct iov_iter *it, u64 *pos);
 u32 inode_dtype(u32 mode);
+s64 vfs_live_inodes(void);
+s64 vfs_live_files(void);
 
 /* ---- namei.c ---- */
 #define LOOKUP_FOLLOW    0x1  /* follow a trailing symlink */
@@ -340,6 +345,8 @@ int vfs_mknod(struct fs_ctx *fs, const struct path *base, const char *name, u32 
 int vfs_remove(struct fs_ctx *fs, const struct path *base, const char *name, bool is_dir);
 int vfs_rename(struct fs_ctx *fs, const struct path *obase, const char *oname,
 	       const struct path *nbase, const char *nname);
+int vfs_link(struct fs_ctx *fs, const struct path *obase, const char *oname, bool follow,
+	     const struct path *nbase, const char *nname);
 int vfs_readlink(struct inode *ino, char *buf, size_t size);
 int vfs_truncate_inode(struct inode *ino, u64 size);
 
@@ -380,6 +387,8 @@ u32 fs_ctx_umask(struct fs_ctx *c, int set /* -1: only read */);
 struct super *tmpfs_create(void);
 struct inode *tmpfs_root(struct super *sb);
 u64 tmpfs_pages(void); /* pages holding file data, all instances */
+void tmpfs_set_limit(u64 pages);
+u64 tmpfs_limit(void);
 
 /* ---- devfs.c, procfs.c, tty.c, pipe.c ---- */
 struct super *devfs_create(struct inode **root);

@@ -534,6 +534,42 @@ int vfs_rename(struct fs_ctx *fs, const struct path *obase, const char *oname,
 	return r;
 }
 
+int vfs_link(struct fs_ctx *fs, const struct path *obase, const char *oname, bool follow,
+	     const struct path *nbase, const char *nname)
+{
+	struct nameidata ond, nnd;
+	int r = path_lookup(fs, obase, oname, follow ? LOOKUP_FOLLOW : 0, &ond);
+	if (r)
+		return r;
+	r = path_lookup(fs, nbase, nname, LOOKUP_PARENT, &nnd);
+	if (r) {
+		path_put(&ond.path);
+		return r;
+	}
+	struct inode *dir = nnd.path.ino;
+	if (nnd.last_type != LAST_NORM)
+		r = -EEXIST;
+	else if (S_ISDIR(ond.path.ino->mode))
+		r = -EPERM;
+	else if (ond.path.mnt != nnd.path.mnt)
+		r = -EXDEV;
+	else if (nnd.trailing_slash)
+		r = -ENOENT;
+	if (!r) {
+		vfs_lock();
+		if (dir->nlink == 0)
+			r = -ENOENT;
+		else if (!dir->iop->link)
+			r = -EPERM;
+		else
+			r = dir->iop->link(dir, nnd.last, nnd.last_len, ond.path.ino);
+		vfs_unlock();
+	}
+	path_put(&ond.path);
+	path_put(&nnd.path);
+	return r;
+}
+
 int vfs_readlink(struct inode *ino, char *buf, size_t size)
 {
 	if (!S_ISLNK(ino->mode))

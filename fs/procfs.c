@@ -11,6 +11,7 @@
  *   mounts     "SOURCE TARGET FSTYPE rw 0 0" per mount
  *   self       symlink to the calling process's pid
  *   PID/{stat,status,cmdline,comm}  from the process code (proc.h)
+ *   PID/mounts  as mounts (one namespace; /etc/mtab points here for df)
  * A file's text is generated when it is read at offset 0 and kept with the
  * open file for the reads that continue it (a consistent snapshot per
  * pass, fresh on every rewind, like Linux's seq_file single_open).
@@ -35,7 +36,7 @@
 enum pkind {
 	P_ROOT, P_UPTIME, P_MEMINFO, P_CPUINFO, P_LOADAVG, P_STAT, P_MOUNTS, P_SELF,
 	P_VERSION, P_FILESYSTEMS,
-	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_NR
+	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_NR
 };
 
 struct pent {
@@ -59,6 +60,7 @@ static const struct pent root_ents[] = {
 static const struct pent pid_ents[] = {
 	{ "cmdline", P_PID_CMDLINE, S_IFREG | 0444 },
 	{ "comm", P_PID_COMM, S_IFREG | 0444 },
+	{ "mounts", P_PID_MOUNTS, S_IFREG | 0444 },
 	{ "stat", P_PID_STAT, S_IFREG | 0444 },
 	{ "status", P_PID_STATUS, S_IFREG | 0444 },
 };
@@ -378,7 +380,8 @@ static int gen_file(enum pkind kind, int pid, struct gen *g)
 	case P_CPUINFO: gen_cpuinfo(g); return 0;
 	case P_LOADAVG: gen_loadavg(g); return 0;
 	case P_STAT: gen_stat(g); return 0;
-	case P_MOUNTS: gen_mounts(g); return 0;
+	case P_MOUNTS:
+	case P_PID_MOUNTS: gen_mounts(g); return 0; /* one mount namespace */
 	case P_VERSION: gp(g, "RayOS version 0.1 (x86_64)\n"); return 0;
 	case P_FILESYSTEMS: gp(g, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n"); return 0;
 	case P_PID_STAT: r = proc_read_stat(pid, g->buf, g->size); break;

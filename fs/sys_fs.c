@@ -377,7 +377,7 @@ static void fill_stat(struct inode *i, struct linux_stat *st)
 	st->st_rdev = encode_dev(i->rdev >> 8, i->rdev & 0xff);
 	st->st_size = (s64)i->size;
 	st->st_blksize = 4096;
-	st->st_blocks = S_ISREG(i->mode) ? (s64)((i->size + 511) / 512) : 0;
+	st->st_blocks = (s64)i->blocks;
 	st->st_atime = (u64)i->atime.sec;
 	st->st_atime_nsec = i->atime.nsec;
 	st->st_mtime = (u64)i->mtime.sec;
@@ -652,8 +652,40 @@ static long do_readlinkat(int dfd, u64 upath, u64 ubuf, s64 size)
 SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (s64)a2); }
 SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (s64)a3); }
 
-SYSFN(link) { return -EPERM; }      /* hard links: not supported */
-SYSFN(linkat) { return -EPERM; }
+static long do_linkat(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
+{
+	if (flags & ~(u32)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	char *on = NULL, *nn = NULL;
+	int r = get_path(oname, &on);
+	if (r)
+		return r;
+	r = get_path(nname, &nn);
+	if (r) {
+		kfree(on);
+		return r;
+	}
+	struct path ob, nb;
+	bool oh = false, nh = false;
+	if (!on[0] || !nn[0])
+		r = -ENOENT;
+	if (!r)
+		r = at_base(odfd, on, &ob, &oh);
+	if (!r)
+		r = at_base(ndfd, nn, &nb, &nh);
+	if (!r)
+		r = vfs_link(current_fs(), oh ? &ob : NULL, on, flags & AT_SYMLINK_FOLLOW,
+			     nh ? &nb : NULL, nn);
+	if (oh)
+		path_put(&ob);
+	if (nh)
+		path_put(&nb);
+	kfree(on);
+	kfree(nn);
+	return r;
+}
+SYSFN(link) { return do_linkat(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
+SYSFN(linkat) { return do_linkat((int)a0, a1, (int)a2, a3, (u32)a4); }
 
 /* ---- working directory ---- */
 
@@ -1036,6 +1068,150 @@ SYSFN(utimensat)
 	return 0;
 }
 
+/* ---- sendfile(2): file to file through a kernel buffer ---- */
+
+SYSFN(sendfile)
+{
+	int out_fd = (int)a0, in_fd = (int)a1;
+	u64 uoff = a2, count = MIN(a3, (u64)MAX_RW_COUNT);
+	struct file *in = fd_file(in_fd), *out = fd_file(out_fd);
+	long r = 0;
+	s64 off = -1;
+	if (!in || !out)
+		r = -EBADF;
+	else if (uoff) {
+		if (copy_from_user(&off, uptr(uoff), 8))
+			r = -EFAULT;
+		else if (off < 0)
+			r = -EINVAL;
+		else if (!in->fop || in->fop->no_seek)
+			r = -ESPIPE;
+	}
+	char *buf = r ? NULL : kmalloc(4096, GFP_KERNEL);
+	if (!r && !buf)
+		r = -ENOMEM;
+	long done = 0;
+	while (!r && (u64)done < count) {
+		size_t n = (size_t)MIN(count - (u64)done, (u64)4096);
+		struct kvec v = { buf, n };
+		struct iov_iter it;
+		iter_init(&it, false, &v, 1);
+		long got;
+		if (off >= 0) {
+			u64 p = (u64)off;
+			got = vfs_read(in, &it, &p);
+		} else if (!in->fop || in->fop->no_seek) {
+			u64 p = 0;
+			got = vfs_read(in, &it, &p);
+		} else {
+			mutex_lock(&in->pos_lock);
+			u64 p = in->pos;
+			got = vfs_read(in, &it, &p);
+			if (got > 0)
+				in->pos = p;
+			mutex_unlock(&in->pos_lock);
+		}
+		if (got <= 0) {
+			if (got < 0 && !done)
+				r = got;
+			break;
+		}
+		struct kvec w = { buf, (size_t)got };
+		iter_init(&it, false, &w, 1);
+		long put;
+		if (!out->fop || out->fop->no_seek) {
+			u64 p = 0;
+			put = vfs_write(out, &it, &p);
+		} else {
+			mutex_lock(&out->pos_lock);
+			u64 p = out->pos;
+			put = vfs_write(out, &it, &p);
+			if (put > 0)
+				out->pos = p;
+			mutex_unlock(&out->pos_lock);
+		}
+		if (off >= 0 && put > 0)
+			off += put;
+		if (put <= 0) {
+			if (put < 0 && !done)
+				r = put;
+			break;
+		}
+		done += put;
+		if (put < got) {
+			/* a short write: the input gives back what was not sent */
+			if (off < 0 && in->fop && !in->fop->no_seek) {
+				mutex_lock(&in->pos_lock);
+				in->pos -= (u64)(got - put);
+				mutex_unlock(&in->pos_lock);
+			}
+			break;
+		}
+		if (got < (long)n)
+			break;
+	}
+	if (!r && uoff && put_user_u64(uptr(uoff), (u64)off))
+		r = -EFAULT;
+	kfree(buf);
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r ? r : done;
+}
+
+/* ---- statfs(2), fstatfs(2) ---- */
+
+struct linux_statfs {
+	s64 f_type, f_bsize;
+	u64 f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	s32 f_fsid[2];
+	s64 f_namelen, f_frsize, f_flags, f_spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs layout (x86_64)");
+
+static long statfs_to_user(struct inode *i, u64 ubuf)
+{
+	struct linux_statfs s;
+	memset(&s, 0, sizeof(s));
+	const char *t = i->sb->fstype;
+	s.f_type = !strcmp(t, "proc") ? 0x9fa0 : !strcmp(t, "pipefs") ? 0x50495045 : 0x01021994;
+	s.f_bsize = s.f_frsize = 4096;
+	if (!strcmp(t, "tmpfs")) {
+		u64 used = tmpfs_pages(), lim = tmpfs_limit();
+		s.f_blocks = lim;
+		s.f_bfree = s.f_bavail = lim > used ? lim - used : 0;
+	}
+	s.f_files = (u64)vfs_live_inodes();
+	s.f_fsid[0] = (s32)i->sb->dev;
+	s.f_namelen = NAME_MAX;
+	return copy_to_user(uptr(ubuf), &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+SYSFN(statfs)
+{
+	struct path p;
+	int r = lookup_at(AT_FDCWD, a0, LOOKUP_FOLLOW, false, &p);
+	if (r)
+		return r;
+	long ret = statfs_to_user(p.ino, a1);
+	path_put(&p);
+	return ret;
+}
+
+SYSFN(fstatfs)
+{
+	struct file *f = fd_file((int)a0);
+	if (!f)
+		return -EBADF;
+	long r = statfs_to_user(f->path.ino, a1);
+	file_put(f);
+	return r;
+}
+
+SYSCALL(sendfile, sys_sendfile);
+SYSCALL(statfs, sys_statfs);
+SYSCALL(fstatfs, sys_fstatfs);
 SYSCALL(read, sys_read);
 SYSCALL(write, sys_write);
 SYSCALL(open, sys_open);

@@ -1,4 +1,7 @@
-/* sys_poll.c — poll(2) and ppoll(2) over any open files.
+/* sys_poll.c — poll(2), ppoll(2), select(2) and pselect6(2) over any open
+ * files (select turns its fd_set bitmaps into pollfds: readable = POLLIN,
+ * POLLHUP or POLLERR; writable = POLLOUT or POLLERR; except = POLLPRI; a
+ * closed descriptor in a set is -EBADF; the timeout is not written back).
  *
  * Each round asks every file's ops->poll for its ready bits and its wait
  * queue; if nothing is ready and time remains, the caller queues itself on
@@ -56,21 +59,14 @@ static int scan(struct upollfd *pf, struct pslot *s, u64 n)
 	return ready;
 }
 
-static long do_poll(u64 ufds, u64 n, s64 timeout_ns)
+/* The poll loop over kernel pollfds pf[n]: ready count, 0 (timeout),
+ * -EINTR. timeout_ns < 0: none. */
+static long do_poll_k(struct upollfd *pf, u64 n, s64 timeout_ns)
 {
-	if (n > NOFILE_MAX)
-		return -EINVAL;
-	struct upollfd *pf = kmalloc(n ? n * sizeof(*pf) : 1, GFP_KERNEL);
 	struct pslot *s = kzalloc(n ? n * sizeof(*s) : 1, GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
 	long r = 0;
-	if (!pf || !s) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (n && copy_from_user(pf, (void *)(uintptr_t)ufds, n * sizeof(*pf))) {
-		r = -EFAULT;
-		goto out;
-	}
 	for (u64 i = 0; i < n; i++)
 		s[i].f = pf[i].fd >= 0 ? fget(current_files(), pf[i].fd) : NULL;
 	u64 deadline = timeout_ns > 0 ? clock_monotonic_ns() + (u64)timeout_ns : 0;
@@ -113,11 +109,25 @@ static long do_poll(u64 ufds, u64 n, s64 timeout_ns)
 	for (u64 i = 0; i < n; i++)
 		if (s[i].f)
 			file_put(s[i].f);
+	kfree(s);
+	return r;
+}
+
+static long do_poll(u64 ufds, u64 n, s64 timeout_ns)
+{
+	if (n > NOFILE_MAX)
+		return -EINVAL;
+	struct upollfd *pf = kmalloc(n ? n * sizeof(*pf) : 1, GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	long r = 0;
+	if (n && copy_from_user(pf, (void *)(uintptr_t)ufds, n * sizeof(*pf)))
+		r = -EFAULT;
+	if (!r)
+		r = do_poll_k(pf, n, timeout_ns);
 	if (r >= 0 && n && copy_to_user((void *)(uintptr_t)ufds, pf, n * sizeof(*pf)))
 		r = -EFAULT;
-out:
 	kfree(pf);
-	kfree(s);
 	return r;
 }
 
@@ -137,13 +147,113 @@ static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 			return -EINVAL;
 		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
-		if (timeout == 0)
-			timeout = 0;
 	}
 	if (a3 && a4 != 8)
 		return -EINVAL;
 	return do_poll(a0, a1, timeout);
 }
 
+/* ---- select(2), pselect6(2): fd_set bitmaps over the same poll loop ---- */
+
+#define FDSET_WORDS (NOFILE_MAX / 64)
+
+static long do_select(s64 nfds, u64 urd, u64 uwr, u64 uex, s64 timeout_ns)
+{
+	if (nfds < 0)
+		return -EINVAL;
+	if (nfds > NOFILE_MAX)
+		nfds = NOFILE_MAX;
+	u64 in[3][FDSET_WORDS] = { { 0 } };
+	u64 uset[3] = { urd, uwr, uex };
+	size_t bytes = (size_t)((nfds + 63) / 64 * 8);
+	for (int k = 0; k < 3; k++)
+		if (uset[k] && bytes && copy_from_user(in[k], (void *)(uintptr_t)uset[k], bytes))
+			return -EFAULT;
+	/* the descriptors named in any set become pollfds */
+	int n = 0;
+	for (s64 fd = 0; fd < nfds; fd++)
+		if ((in[0][fd / 64] | in[1][fd / 64] | in[2][fd / 64]) >> (fd % 64) & 1)
+			n++;
+	struct upollfd *pf = kmalloc(n ? (size_t)n * sizeof(*pf) : 1, GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	int i = 0;
+	for (s64 fd = 0; fd < nfds; fd++) {
+		u64 bit = 1ULL << (fd % 64);
+		s16 ev = 0;
+		if (in[0][fd / 64] & bit)
+			ev |= POLLIN;
+		if (in[1][fd / 64] & bit)
+			ev |= POLLOUT;
+		if (in[2][fd / 64] & bit)
+			ev |= POLLPRI;
+		if (ev)
+			pf[i++] = (struct upollfd){ (s32)fd, ev, 0 };
+	}
+	long r = do_poll_k(pf, (u64)n, timeout_ns);
+	if (r >= 0) {
+		u64 out[3][FDSET_WORDS] = { { 0 } };
+		long ready = 0;
+		for (int j = 0; j < n; j++) {
+			if (pf[j].revents & POLLNVAL) {
+				r = -EBADF;
+				break;
+			}
+			s32 fd = pf[j].fd;
+			u64 bit = 1ULL << (fd % 64);
+			if ((pf[j].events & POLLIN) && (pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
+				out[0][fd / 64] |= bit, ready++;
+			if ((pf[j].events & POLLOUT) && (pf[j].revents & (POLLOUT | POLLERR)))
+				out[1][fd / 64] |= bit, ready++;
+			if ((pf[j].events & POLLPRI) && (pf[j].revents & POLLPRI))
+				out[2][fd / 64] |= bit, ready++;
+		}
+		for (int k = 0; r >= 0 && k < 3; k++)
+			if (uset[k] && bytes && copy_to_user((void *)(uintptr_t)uset[k], out[k], bytes))
+				r = -EFAULT;
+		if (r >= 0)
+			r = ready;
+	}
+	kfree(pf);
+	return r;
+}
+
+static long sys_select(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+	s64 timeout = -1;
+	if (a4) {
+		s64 tv[2];
+		if (copy_from_user(tv, (void *)(uintptr_t)a4, sizeof(tv)))
+			return -EFAULT;
+		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+			return -EINVAL;
+		timeout = tv[0] * (s64)NSEC_PER_SEC + tv[1] * (s64)NSEC_PER_USEC;
+	}
+	return do_select((s64)(s32)a0, a1, a2, a3, timeout);
+}
+
+static long sys_pselect6(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
+{
+	s64 timeout = -1;
+	if (a4) {
+		s64 ts[2];
+		if (copy_from_user(ts, (void *)(uintptr_t)a4, sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
+			return -EINVAL;
+		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
+	}
+	if (a5) { /* { const sigset_t *ss; size_t ss_len } */
+		u64 sig[2];
+		if (copy_from_user(sig, (void *)(uintptr_t)a5, sizeof(sig)))
+			return -EFAULT;
+		if (sig[0] && sig[1] != 8)
+			return -EINVAL;
+	}
+	return do_select((s64)(s32)a0, a1, a2, a3, timeout);
+}
+
 SYSCALL(poll, sys_poll);
 SYSCALL(ppoll, sys_ppoll);
+SYSCALL(select, sys_select);
+SYSCALL(pselect6, sys_pselect6);

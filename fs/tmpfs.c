@@ -10,8 +10,9 @@
  * readdir continues correctly when entries are removed in between (rm -r
  * removes while it reads). Symlinks keep their target in inode->link.
  *
- * Link counts as Unix: a directory has 2 + its subdirectories; a removed
- * object has 0. Each entry holds one reference on its inode; a child
+ * Link counts as Unix: a directory has 2 + its subdirectories; a file has
+ * one per name (hard links); a removed object has 0. File data is limited
+ * to tmpfs_set_limit() pages over all instances (-ENOSPC beyond). Each entry holds one reference on its inode; a child
  * directory holds one on its parent (inode->parent).
  *
  * Rename follows rename(2): replacing an existing target (file over file,
@@ -49,6 +50,17 @@ struct tfile {
 };
 
 static u64 tmpfs_chunk_count; /* atomic: chunks allocated, every instance */
+static u64 tmpfs_chunk_limit = ~0ULL; /* -ENOSPC above it (Linux: half of RAM) */
+
+void tmpfs_set_limit(u64 pages)
+{
+	tmpfs_chunk_limit = pages;
+}
+
+u64 tmpfs_limit(void)
+{
+	return tmpfs_chunk_limit;
+}
 
 u64 tmpfs_pages(void)
 {
@@ -196,6 +208,26 @@ static int tmpfs_create_op(struct inode *dir, const char *name, size_t len, u32 
 	return 0;
 }
 
+static int tmpfs_link(struct inode *dir, const char *name, size_t len, struct inode *target)
+{
+	if (S_ISDIR(target->mode))
+		return -EPERM;
+	if (target->sb != dir->sb)
+		return -EXDEV;
+	if (target->nlink == 0)
+		return -ENOENT;
+	if (find(dir, name, len))
+		return -EEXIST;
+	struct tdirent *e = dirent_new(name, len);
+	if (!e)
+		return -ENOMEM;
+	inode_get(target);
+	target->nlink++;
+	vfs_now(&target->ctime);
+	dirent_attach(dir, e, target);
+	return 0;
+}
+
 static bool dir_empty(struct inode *ino)
 {
 	return ((struct tdir *)ino->priv)->count == 0;
@@ -312,12 +344,13 @@ static int tmpfs_name_of(struct inode *dir, struct inode *child, char *buf, size
 
 /* ---- file data ---- */
 
-static void free_chunks_from(struct tfile *tf, u64 first)
+static void free_chunks_from(struct inode *ino, struct tfile *tf, u64 first)
 {
 	for (u64 i = first; i < tf->nchunks; i++) {
 		if (tf->chunks[i]) {
 			kfree(tf->chunks[i]);
 			tf->chunks[i] = NULL;
+			ino->blocks -= TMPFS_PAGE / 512;
 			__atomic_fetch_sub(&tmpfs_chunk_count, 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -330,7 +363,7 @@ static int tmpfs_truncate(struct inode *ino, u64 size)
 		return -EFBIG;
 	if (size < ino->size) {
 		u64 keep = (size + TMPFS_PAGE - 1) / TMPFS_PAGE;
-		free_chunks_from(tf, keep);
+		free_chunks_from(ino, tf, keep);
 		if (size % TMPFS_PAGE && keep - 1 < tf->nchunks && tf->chunks[keep - 1])
 			memset(tf->chunks[keep - 1] + size % TMPFS_PAGE, 0,
 			       TMPFS_PAGE - size % TMPFS_PAGE);
@@ -342,7 +375,7 @@ static int tmpfs_truncate(struct inode *ino, u64 size)
 }
 
 /* The chunk holding byte offset off, allocated if needed. */
-static char *chunk_for_write(struct tfile *tf, u64 off)
+static char *chunk_for_write(struct inode *ino, struct tfile *tf, u64 off)
 {
 	u64 idx = off / TMPFS_PAGE;
 	if (idx >= tf->nchunks) {
@@ -360,10 +393,13 @@ static char *chunk_for_write(struct tfile *tf, u64 off)
 		tf->nchunks = n;
 	}
 	if (!tf->chunks[idx]) {
+		if (__atomic_load_n(&tmpfs_chunk_count, __ATOMIC_RELAXED) >= tmpfs_chunk_limit)
+			return NULL;
 		tf->chunks[idx] = kzalloc(TMPFS_PAGE, GFP_KERNEL);
 		if (!tf->chunks[idx])
 			return NULL;
 		__atomic_fetch_add(&tmpfs_chunk_count, 1, __ATOMIC_RELAXED);
+		ino->blocks += TMPFS_PAGE / 512;
 	}
 	return tf->chunks[idx];
 }
@@ -432,7 +468,7 @@ static long tmpfs_write(struct file *f, struct iov_iter *it, u64 *pos)
 		vfs_lock();
 		if (f->flags & O_APPEND)
 			p = ino->size;
-		char *c = p + n <= TMPFS_MAX_SIZE ? chunk_for_write(tf, p) : NULL;
+		char *c = p + n <= TMPFS_MAX_SIZE ? chunk_for_write(ino, tf, p) : NULL;
 		if (c) {
 			memcpy(c + p % TMPFS_PAGE, bounce, n);
 			if (p + n > ino->size)
@@ -458,7 +494,7 @@ static void tmpfs_evict(struct inode *ino)
 {
 	if (S_ISREG(ino->mode) && ino->priv) {
 		struct tfile *tf = ino->priv;
-		free_chunks_from(tf, 0);
+		free_chunks_from(ino, tf, 0);
 		kfree(tf->chunks);
 	} else if (S_ISDIR(ino->mode) && ino->priv) {
 		struct tdir *d = ino->priv;
@@ -476,6 +512,7 @@ static void tmpfs_evict(struct inode *ino)
 static const struct inode_ops tmpfs_dir_iops = {
 	.lookup = tmpfs_lookup,
 	.create = tmpfs_create_op,
+	.link = tmpfs_link,
 	.remove = tmpfs_remove,
 	.rename = tmpfs_rename,
 	.readdir = tmpfs_readdir,

@@ -41,6 +41,11 @@ u32 vfs_anon_dev(void)
 	return __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
 }
 
+/* Live objects, for the metrics (atomic). */
+static s64 live_inodes, live_files;
+s64 vfs_live_inodes(void) { return __atomic_load_n(&live_inodes, __ATOMIC_RELAXED); }
+s64 vfs_live_files(void) { return __atomic_load_n(&live_files, __ATOMIC_RELAXED); }
+
 /* ---- inodes ---- */
 
 struct inode *inode_new(struct super *sb, u32 mode, const struct inode_ops *iop,
@@ -56,6 +61,7 @@ struct inode *inode_new(struct super *sb, u32 mode, const struct inode_ops *iop,
 	i->iop = iop;
 	i->fop = fop;
 	i->refs = 1;
+	__atomic_fetch_add(&live_inodes, 1, __ATOMIC_RELAXED);
 	vfs_now(&i->mtime);
 	i->atime = i->ctime = i->mtime;
 	return i;
@@ -76,6 +82,7 @@ void inode_put(struct inode *i)
 			i->iop->evict(i);
 		kfree(i->link);
 		kfree(i);
+		__atomic_fetch_sub(&live_inodes, 1, __ATOMIC_RELAXED);
 		i = parent; /* a directory held its parent */
 	}
 }
@@ -250,6 +257,7 @@ struct file *file_alloc(const struct path *p, u32 flags)
 	f->flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	f->mode_access = flags & O_ACCMODE;
 	mutex_init(&f->pos_lock, "file_pos");
+	__atomic_fetch_add(&live_files, 1, __ATOMIC_RELAXED);
 	return f;
 }
 
@@ -266,6 +274,7 @@ void file_put(struct file *f)
 		f->fop->release(f);
 	path_put(&f->path);
 	kfree(f);
+	__atomic_fetch_sub(&live_files, 1, __ATOMIC_RELAXED);
 }
 
 long vfs_read(struct file *f, struct iov_iter *it, u64 *pos)

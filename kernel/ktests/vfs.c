@@ -102,6 +102,30 @@ KTEST(vfs, create_rename_unlink)
 	KT_EXPECT_EQ(vfs_krmdir("/dev"), -EBUSY);
 }
 
+/* 40 symlinks, each through a directory link in the middle of the next
+ * one's target: the deepest resolution the kernel stack must hold */
+KTEST(vfs, symlink_depth)
+{
+	char name[32], target[48];
+	KT_ASSERT(vfs_kmkdir("/tmp/ln", 0755) == 0);
+	KT_ASSERT(vfs_ksymlink("/tmp/ln", "/tmp/ln/d0") == 0);
+	for (int i = 1; i < 40; i++) {
+		snprintf(name, sizeof(name), "/tmp/ln/d%d", i);
+		snprintf(target, sizeof(target), "/tmp/ln/d%d/.", i - 1);
+		KT_ASSERT(vfs_ksymlink(target, name) == 0);
+	}
+	struct vfs_stat st;
+	KT_EXPECT_EQ(vfs_kstat("/tmp/ln/d39", true, &st), 0);
+	KT_EXPECT(S_ISDIR(st.mode));
+	KT_EXPECT_EQ(vfs_ksymlink("/tmp/ln/d39/.", "/tmp/ln/d40"), 0);
+	KT_EXPECT_EQ(vfs_kstat("/tmp/ln/d40", true, &st), -ELOOP);
+	for (int i = 0; i <= 40; i++) {
+		snprintf(name, sizeof(name), "/tmp/ln/d%d", i);
+		KT_EXPECT_EQ(vfs_kunlink(name), 0);
+	}
+	KT_EXPECT_EQ(vfs_krmdir("/tmp/ln"), 0);
+}
+
 static u64 parse_dec(const char **p)
 {
 	u64 v = 0;

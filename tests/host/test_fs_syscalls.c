@@ -20,6 +20,10 @@
 #include <sys/sysmacros.h>
 #include <sys/ioctl.h>
 #include <dirent.h>
+#include <poll.h>
+#include <sys/select.h>
+#include <sys/statfs.h>
+#include <sys/sendfile.h>
 #include <errno.h>
 #include <cmocka.h>
 #include <rayos/syscall.h>
@@ -145,7 +149,7 @@ static void test_stat_layouts(void **state)
 	assert_int_equal(st.st_nlink, 1);
 	assert_int_equal(st.st_uid, 0);
 	assert_int_equal(st.st_blksize, 4096);
-	assert_int_equal(st.st_blocks, 1);
+	assert_int_equal(st.st_blocks, 8); /* one 4 KiB chunk, as Linux tmpfs */
 	assert_int_equal(st.st_mtim.tv_sec, 1700000000);
 	assert_int_equal(S2(symlink, "st", "/stl"), 0);
 	struct stat ls;
@@ -285,6 +289,17 @@ static void test_dirs(void **state)
 	assert_int_equal(S5(renameat2, AT_FDCWD, "/moved", AT_FDCWD, "/m2", 1), -EINVAL);
 	assert_int_equal(S5(renameat2, AT_FDCWD, "/moved", AT_FDCWD, "/m2", 0), 0);
 	assert_int_equal(S2(rename, "/d", "/d/x"), -EINVAL);
+	assert_int_equal(S2(link, "/m2", "/hard"), 0);
+	struct stat s1, s2;
+	assert_int_equal(S2(stat, "/m2", &s1), 0);
+	assert_int_equal(S2(stat, "/hard", &s2), 0);
+	assert_int_equal(s1.st_ino, s2.st_ino);
+	assert_int_equal(s2.st_nlink, 2);
+	assert_int_equal(S2(link, "/d", "/dirlink"), -EPERM);
+	assert_int_equal(S5(linkat, AT_FDCWD, "/hard", dfd, "h2", 0), 0);
+	assert_int_equal(S5(linkat, AT_FDCWD, "/hard", dfd, "h3", 0x8), -EINVAL);
+	assert_int_equal(S1(unlink, "/hard"), 0);
+	assert_int_equal(S1(unlink, "/d/h2"), 0);
 	assert_int_equal(S1(unlink, "/m2"), 0);
 	assert_int_equal(S1(close, ff), 0);
 	assert_int_equal(S1(close, dfd), 0);
@@ -373,6 +388,76 @@ static void test_pipes(void **state)
 	assert_int_equal(S1(pipe, (void *)0xffff800000000000ULL), -EFAULT);
 }
 
+static void test_poll_select_sendfile(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(S1(pipe, p), 0);
+	long f = S3(open, "/pf", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	struct pollfd pf[3] = { { p[0], POLLIN, 0 }, { p[1], POLLOUT, 0 }, { (int)f, POLLIN | POLLOUT, 0 } };
+	assert_int_equal(S3(poll, pf, 3, 0), 2); /* the write end and the file */
+	assert_int_equal(pf[0].revents, 0);
+	assert_int_equal(pf[1].revents, POLLOUT);
+	assert_int_equal(pf[2].revents, POLLIN | POLLOUT);
+	pf[0].fd = 99;
+	assert_int_equal(S3(poll, pf, 1, 0), 1);
+	assert_int_equal(pf[0].revents, POLLNVAL);
+	pf[0].fd = -1;
+	assert_int_equal(S3(poll, pf, 1, 0), 0);
+	assert_int_equal(S3(poll, pf, 1025, 0), -EINVAL);
+	struct timespec ts0 = { 0, 0 }, bad = { 0, 1000000000 };
+	pf[0] = (struct pollfd){ p[0], POLLIN, 0 };
+	assert_int_equal(S3(write, p[1], "abc", 3), 3);
+	assert_int_equal(S5(ppoll, pf, 1, &ts0, NULL, 0), 1);
+	assert_int_equal(pf[0].revents, POLLIN);
+	assert_int_equal(S5(ppoll, pf, 1, &bad, NULL, 0), -EINVAL);
+	/* select: readable pipe, writable file, a bad descriptor */
+	fd_set rd, wr;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(p[0], &rd);
+	FD_SET(p[1], &rd); /* the write end never reads */
+	FD_SET(f, &wr);
+	struct timeval tv = { 0, 0 };
+	assert_int_equal(S5(select, f + 1, &rd, &wr, NULL, &tv), 2);
+	assert_true(FD_ISSET(p[0], &rd) && !FD_ISSET(p[1], &rd) && FD_ISSET(f, &wr));
+	FD_ZERO(&rd);
+	FD_SET(60, &rd);
+	assert_int_equal(S5(select, 61, &rd, NULL, NULL, &tv), -EBADF);
+	struct timeval badtv = { 0, 1000000 };
+	assert_int_equal(S5(select, 1, NULL, NULL, NULL, &badtv), -EINVAL);
+	assert_int_equal(sc(SYS_pselect6, (u64)(f + 1), 0, U(&wr), 0, U(&ts0), 0), 1);
+	/* sendfile: file to pipe with an offset, file to file at the offset */
+	assert_int_equal(S3(read, p[0], (char[8]){ 0 }, 8), 3);
+	assert_int_equal(S3(write, f, "0123456789", 10), 10);
+	off_t off = 4;
+	assert_int_equal(S4(sendfile, p[1], f, &off, 100), 6);
+	assert_int_equal(off, 10);
+	char b[16] = { 0 };
+	assert_int_equal(S3(read, p[0], b, sizeof(b)), 6);
+	assert_string_equal(b, "456789");
+	long g = S3(open, "/pf2", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(S3(lseek, f, 2, SEEK_SET), 2);
+	assert_int_equal(S4(sendfile, g, f, NULL, 5), 5);
+	assert_int_equal(S3(lseek, f, 0, SEEK_CUR), 7);
+	assert_int_equal(S4(pread64, g, b, 16, 0), 5);
+	assert_memory_equal(b, "23456", 5);
+	assert_int_equal(S4(sendfile, g, 99, NULL, 5), -EBADF);
+	off = -1;
+	assert_int_equal(S4(sendfile, g, f, &off, 5), -EINVAL);
+	/* statfs */
+	struct statfs sf;
+	assert_int_equal(S2(statfs, "/", &sf), 0);
+	assert_int_equal(sf.f_type, 0x01021994);
+	assert_int_equal(sf.f_bsize, 4096);
+	assert_int_equal(sf.f_namelen, 255);
+	assert_int_equal(S2(fstatfs, p[0], &sf), 0);
+	for (long fd = p[0]; fd <= g; fd++)
+		(void)S1(close, fd);
+	assert_int_equal(S1(unlink, "/pf"), 0);
+	assert_int_equal(S1(unlink, "/pf2"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_dirs),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_pipes),
+		cmocka_unit_test(test_poll_select_sendfile),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

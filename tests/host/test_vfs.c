@@ -217,6 +217,7 @@ static void test_tmpfs_data(void **state)
 	struct vfs_stat st;
 	vfs_fstat(f, &st);
 	assert_int_equal(st.size, 10003);
+	assert_int_equal(f->path.ino->blocks, 8); /* one 4 KiB chunk: a sparse file */
 	char buf[10003];
 	memset(buf, 'x', sizeof(buf));
 	assert_int_equal(kernel_read(f, buf, sizeof(buf), 0), 10003);
@@ -345,6 +346,48 @@ static void test_tmpfs_rename(void **state)
 	assert_int_equal(vfs_path_name(NULL, &nd.path, name, sizeof(name)), 11);
 	assert_string_equal(name, "/rn/d2/deep");
 	path_put(&nd.path);
+}
+
+static void test_tmpfs_links_and_limit(void **state)
+{
+	(void)state;
+	long base = vfs_shim_live_allocs();
+	struct vfs_stat a, b;
+	write_file("/l1", "linked");
+	assert_int_equal(vfs_kmkdir("/ld", 0755), 0);
+	assert_int_equal(vfs_link(NULL, NULL, "/l1", false, NULL, "/ld/l2"), 0);
+	assert_int_equal(vfs_link(NULL, NULL, "/l1", false, NULL, "/ld/l2"), -EEXIST);
+	assert_int_equal(vfs_link(NULL, NULL, "/ld", false, NULL, "/ld2"), -EPERM);
+	assert_int_equal(vfs_link(NULL, NULL, "/none", false, NULL, "/x"), -ENOENT);
+	assert_int_equal(lookup("/l1", 0, &a), 0);
+	assert_int_equal(lookup("/ld/l2", 0, &b), 0);
+	assert_int_equal(a.ino, b.ino);
+	assert_int_equal(b.nlink, 2);
+	assert_int_equal(vfs_kunlink("/l1"), 0);
+	expect_content("/ld/l2", "linked");
+	assert_int_equal(lookup("/ld/l2", 0, &b), 0);
+	assert_int_equal(b.nlink, 1);
+	/* rename between two names of one file does nothing (rename(2)) */
+	assert_int_equal(vfs_link(NULL, NULL, "/ld/l2", false, NULL, "/ld/l3"), 0);
+	assert_int_equal(vfs_krename("/ld/l2", "/ld/l3"), 0);
+	assert_int_equal(lookup("/ld/l2", 0, NULL), 0);
+	assert_int_equal(vfs_kunlink("/ld/l2"), 0);
+	assert_int_equal(vfs_kunlink("/ld/l3"), 0);
+	assert_int_equal(vfs_krmdir("/ld"), 0);
+	/* the data limit: -ENOSPC, a short write, nothing leaked */
+	u64 used = tmpfs_pages();
+	tmpfs_set_limit(used + 2);
+	struct file *f;
+	assert_int_equal(vfs_kopen("/lim", O_RDWR | O_CREAT, 0600, &f), 0);
+	static char big[3 * 4096];
+	assert_int_equal(kernel_write(f, big, sizeof(big), 0), 2 * 4096);
+	assert_int_equal(kernel_write(f, big, 1, 3 * 4096), -ENOSPC);
+	assert_int_equal(kernel_write(f, big, 10, 100), 10); /* inside a chunk */
+	tmpfs_set_limit(~0ULL);
+	file_put(f);
+	assert_int_equal(vfs_kunlink("/lim"), 0);
+	assert_int_equal(tmpfs_pages(), used);
+	assert_int_equal(vfs_shim_live_allocs(), base);
 }
 
 static int collect(void *ctx, const char *name, const struct vfs_stat *st)
@@ -631,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_tmpfs_data),
 		cmocka_unit_test(test_tmpfs_remove),
 		cmocka_unit_test(test_tmpfs_rename),
+		cmocka_unit_test(test_tmpfs_links_and_limit),
 		cmocka_unit_test(test_readdir),
 		cmocka_unit_test(test_fd_table),
 		cmocka_unit_test(test_cpio_good),

@@ -71,6 +71,10 @@ def test_proc_live(boot, initrd):
     assert re.match(r"cpu  \d+ 0 \d+ \d+ 0 \d+ 0 0 0 0$", stat.splitlines()[0]), stat
     assert re.fullmatch(r"\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+",
                         vm.cmd("cat /proc/loadavg").strip())
+    # two CPU-bound threads for 11 s: two 5-second samples of the load
+    vm.cmd("spin 2 11", timeout=60)
+    load1 = float(vm.cmd("cat /proc/loadavg").split()[0])
+    assert 0.1 < load1 < 3.0, load1
     mounts = vm.cmd("cat /proc/mounts")
     assert "rootfs / tmpfs rw 0 0" in mounts and "proc /proc proc rw 0 0" in mounts, mounts
 
