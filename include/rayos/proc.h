@@ -40,6 +40,9 @@ void proc_fault_signal(u64 addr, u32 err);
 /* The current process id, process group, session (0 in kernel threads). */
 int proc_pid(void);
 int proc_pgid(void);
+/* The current process's RLIMIT_NOFILE soft limit (~0 in kernel threads):
+ * the VFS hands out fds below it. */
+u64 proc_nofile_limit(void);
 
 /* procfs reads these (fs/procfs.c); each fills buf with the Linux format
  * and returns the length, or -ENOENT when pid does not exist. */

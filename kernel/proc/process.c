@@ -99,6 +99,12 @@ int proc_pid(void)
 	struct process *p = current_process();
 	return p ? p->pid : 0;
 }
+u64 proc_nofile_limit(void)
+{
+	struct process *p = current_process();
+	return p ? READ_ONCE(p->rlim[RLIMIT_NOFILE].cur) : ~0ULL;
+}
+
 int proc_pid_of(const struct process *p) { return p ? p->pid : 0; }
 
 int proc_pgid(void)

@@ -2,21 +2,14 @@
  * brk, madvise (Linux semantics, implemented by the address-space code,
  * uvm.h: these only decode the arguments, resolve the fd and apply the
  * file-access rules of mmap(2)), and mremap answered -ENOMEM so that
- * callers fall back to map-copy-unmap (musl's realloc does). An address
- * space that cannot get memory triggers the OOM killer before -ENOMEM is
- * returned. */
+ * callers fall back to map-copy-unmap (musl's realloc does). -ENOMEM from
+ * mmap is returned as is (it mostly means "no room in the address space"
+ * or a refused size): only page faults call the OOM killer. */
 #include <rayos/uvm.h>
 #include <rayos/vfs.h>
 #include "internal.h"
 
 #define PAGE_SIZE_ 4096ULL
-
-static long oom_checked(long r)
-{
-	if (r == -ENOMEM)
-		oom_kill("mmap");
-	return r;
-}
 
 static long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 {
@@ -28,9 +21,14 @@ static long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 	struct file *f = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
 		u32 access;
-		f = vfs_fget_current((int)fd, &access);
+		bool regular;
+		f = vfs_fget_current((int)fd, &access, &regular);
 		if (!f)
 			return -EBADF;
+		if (!regular) {
+			file_put(f);
+			return -ENODEV; /* no device here can be mapped */
+		}
 		if (access == 1 /* O_WRONLY */ ||
 		    ((flags & 3) == MAP_SHARED && (prot & PROT_WRITE) && access != 2 /* O_RDWR */)) {
 			file_put(f);
@@ -40,7 +38,7 @@ static long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 	long r = uvm_mmap(vm, addr, len, (int)prot, (int)flags, f, off);
 	if (f)
 		file_put(f);
-	return oom_checked(r);
+	return r;
 }
 SYSCALL(mmap, sys_mmap);
 
@@ -54,7 +52,7 @@ SYSCALL(munmap, sys_munmap);
 static long sys_mprotect(u64 addr, u64 len, u64 prot)
 {
 	struct uvm *vm = current_uvm();
-	return vm ? oom_checked(uvm_mprotect(vm, addr, len, (int)prot)) : -EINVAL;
+	return vm ? uvm_mprotect(vm, addr, len, (int)prot) : -EINVAL;
 }
 SYSCALL(mprotect, sys_mprotect);
 
