@@ -62,6 +62,11 @@ void arch_user_frame_init(struct trap_frame *f, u64 rip, u64 sp)
 
 void arch_user_frame_sanitize(struct trap_frame *f)
 {
+	/* IRETQ to a non-canonical rip faults in ring 0 after swapgs: send
+	 * such a program to USER_TOP instead (never mapped: its fetch faults
+	 * in user mode, and it gets SIGSEGV, as on Linux) */
+	if (f->rip >= USER_TOP)
+		f->rip = USER_TOP;
 	f->cs = GDT_UCODE | 3;
 	f->ss = GDT_UDATA | 3;
 	f->rflags = (f->rflags & RFLAGS_USER) | RFLAGS_IF | 0x2;

@@ -39,9 +39,9 @@ u64 arch_get_user_gs(struct thread *t);
 void arch_fpu_save(void *buf);
 void arch_fpu_restore(const void *buf);
 void arch_fpu_reset(void);
-/* Is the frame safe to return to user mode with (user selectors, canonical
- * user rip)? Makes rflags sane (IF on, IOPL 0, user-changeable bits only
- * taken from *f). */
+/* Make a frame built from user input safe to return with: user selectors,
+ * a rip below USER_TOP (a higher one becomes USER_TOP, which faults in user
+ * mode), rflags with IF on, IOPL 0 and only user-changeable bits from *f. */
 void arch_user_frame_sanitize(struct trap_frame *f);
 
 /* Size and alignment of the per-thread arch context (FPU area included). */

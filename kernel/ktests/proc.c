@@ -19,6 +19,7 @@
 extern const u8 uprog_hello[], uprog_hello_end[], uprog_fault[], uprog_fault_end[];
 extern const u8 uprog_enosys[], uprog_enosys_end[], uprog_fork[], uprog_fork_end[];
 extern const u8 uprog_signal[], uprog_signal_end[], uprog_thread[], uprog_thread_end[];
+extern const u8 uprog_badreturn[], uprog_badreturn_end[];
 
 struct uprog {
 	const u8 *start, *end;
@@ -127,5 +128,15 @@ KTEST(proc, clone_thread_futex_cleartid)
 	if (!have_uvm())
 		KT_SKIP("no address spaces (uvm) in this build");
 	int st = run_prog(uprog_thread, uprog_thread_end, "thread");
+	KT_EXPECT_EQ(st, 0);
+}
+
+KTEST(proc, sigreturn_to_noncanonical_rip_is_sigsegv)
+{
+	if (!have_uvm())
+		KT_SKIP("no address spaces (uvm) in this build");
+	int st = run_prog(uprog_badreturn, uprog_badreturn_end, "badreturn");
+	KT_EXPECT_EQ(st, 11 | 0x80);
+	st = run_prog(uprog_fork, uprog_fork_end, "fork"); /* and the kernel goes on */
 	KT_EXPECT_EQ(st, 0);
 }

@@ -177,3 +177,19 @@ uprog_thread:
 8:	EXIT 2
 9:	EXIT 1
 uprog_thread_end:
+
+/* rt_sigreturn with a forged frame whose rip is non-canonical: the kernel
+ * must not IRETQ to it (a fault in ring 0); the program gets SIGSEGV */
+	.globl uprog_badreturn, uprog_badreturn_end
+uprog_badreturn:
+	sub $1024, %rsp
+	mov %rsp, %rdi
+	xor %eax, %eax
+	mov $128, %ecx
+	rep stosq                    /* a zeroed ucontext at rsp */
+	movabs $0x800000000000, %rax
+	mov %rax, 168(%rsp)          /* uc_mcontext.rip */
+	mov $SYS_rt_sigreturn, %eax
+	syscall
+	EXIT 1                       /* not reached */
+uprog_badreturn_end:
