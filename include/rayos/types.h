@@ -87,5 +87,8 @@ typedef int64_t  s64;
 #ifndef ERESTARTSYS
 #define ERESTARTSYS 512
 #endif
+#ifndef ERESTARTNOHAND
+#define ERESTARTNOHAND 514 /* kernel only: -EINTR unless no handler runs (then restarted) */
+#endif
 
 #endif

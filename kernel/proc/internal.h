@@ -117,7 +117,10 @@ struct uthread {
 	/* rt_sigsuspend: the mask to restore once a handler frame is built */
 	u64 saved_blocked;
 	bool restore_blocked;
+	/* the last system call returned -EINTR: how it may be restarted */
+	u8 restart;                     /* RESTART_NONE / _SYS / _NOHAND */
 };
+enum { RESTART_NONE, RESTART_SYS, RESTART_NOHAND };
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE, PROC_REAPED };
 

@@ -29,7 +29,12 @@
  * uc_sigmask }, siginfo } placed so that the handler starts with
  * (%rsp + 8) 16-byte aligned, as after a call. rt_sigreturn reloads all of
  * it, keeping only user-changeable RFLAGS bits and forcing user selectors.
- * SA_RESTART is not implemented: interrupted calls return -EINTR.
+ * Restart (Linux's -ERESTARTSYS / -ERESTARTNOHAND): a call interrupted
+ * by a signal (it returned -EINTR with the uthread's restart mode set by
+ * the dispatcher) is re-executed (rip back over the 2-byte SYSCALL, rax =
+ * orig_rax) when no handler runs (the signal was ignored, stopped or
+ * continued the process), or when the handler has SA_RESTART and the call
+ * is not a sleep/pause/sigsuspend (RESTART_NOHAND); else -EINTR stays.
  *
  * Locking: proc_lock for pending sets, masks and actions; user memory is
  * touched only with it released. */
@@ -405,6 +410,20 @@ static int setup_frame(struct trap_frame *regs, int sig, const struct ksiginfo *
 	return 0;
 }
 
+/* See the header: decide whether the interrupted system call restarts. */
+static void restart_check(struct uthread *ut, struct trap_frame *regs, bool handler, u64 flags)
+{
+	u8 mode = ut->restart;
+	if (regs->vector != ARCH_VEC_SYSCALL || (s64)regs->rax != -EINTR || mode == RESTART_NONE)
+		return;
+	ut->restart = RESTART_NONE;
+	if (!handler || (mode == RESTART_SYS && (flags & SA_RESTART))) {
+		regs->rax = regs->error; /* orig_rax */
+		regs->rip -= 2;          /* the SYSCALL instruction again */
+		regs->vector = 0;
+	}
+}
+
 /* Lowest-numbered pending signal in set, SIGKILL and SIGSTOP first. */
 static int pick(u64 set)
 {
@@ -454,12 +473,14 @@ void proc_user_work(struct trap_frame *regs)
 	}
 	struct k_sigaction act = p->sighand->act[sig];
 	if (act.handler == SIG_IGN) {
+		restart_check(ut, regs, false, 0);
 		spin_unlock_irqrestore(&proc_lock, f);
 		return;
 	}
 	if (act.handler == SIG_DFL) {
 		int a = default_action(sig);
 		if (a == ACT_IGN || a == ACT_CONT) {
+			restart_check(ut, regs, false, 0);
 			spin_unlock_irqrestore(&proc_lock, f);
 			return;
 		}
@@ -467,12 +488,14 @@ void proc_user_work(struct trap_frame *regs)
 			p->stopped = true;
 			p->report = (sig << 8) | 0x7f;
 			signal_notify_parent(p, CLD_STOPPED, sig);
+			restart_check(ut, regs, false, 0);
 			spin_unlock_irqrestore(&proc_lock, f);
 			return;
 		}
 		spin_unlock_irqrestore(&proc_lock, f);
 		proc_exit_group(a == ACT_CORE ? sig | 0x80 : sig);
 	}
+	restart_check(ut, regs, true, act.flags);
 	u64 oldmask = ut->restore_blocked ? ut->saved_blocked : ut->blocked;
 	ut->restore_blocked = false;
 	ut->blocked |= act.mask;
@@ -627,14 +650,14 @@ static long sys_rt_sigsuspend(u64 umask, u64 size)
 	ut->blocked = mask & ~UNBLOCKABLE;
 	spin_unlock_irqrestore(&proc_lock, f);
 	sleep_interruptible_until(~0ULL);
-	return -EINTR; /* the mask comes back once the handler frame is built */
+	return -ERESTARTNOHAND; /* the mask comes back once the handler frame is built */
 }
 SYSCALL(rt_sigsuspend, sys_rt_sigsuspend);
 
 static long sys_pause(void)
 {
 	sleep_interruptible_until(~0ULL);
-	return -EINTR;
+	return -ERESTARTNOHAND;
 }
 SYSCALL(pause, sys_pause);
 

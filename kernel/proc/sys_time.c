@@ -110,7 +110,8 @@ static long sleep_common(u64 deadline, u64 urem)
 		if (put_timespec(urem, deadline > now ? (s64)(deadline - now) : 0))
 			return -EFAULT;
 	}
-	return r;
+	/* restarted (with the full time again) only when no handler runs */
+	return r == -EINTR ? -ERESTARTNOHAND : r;
 }
 
 static u64 add_sat(u64 a, u64 b) { return a + b < a ? ~0ULL : a + b; }

@@ -11,6 +11,8 @@
  * into rayos_syscall_duration_seconds (sampled, like kmalloc's histogram:
  * the unsampled path is a counter increment and a branch).
  *
+ * Restart: see syscall_dispatch and proc_user_work (signal.c).
+ *
  * Locking: the table is written only before user mode exists; the ENOSYS
  * members are registered under enosys_lock the first time a number is seen. */
 #include <rayos/log.h>
@@ -95,6 +97,16 @@ void syscall_dispatch(struct trap_frame *f)
 	else
 		r = enosys(nr);
 	hist_sample_end(&hist_syscall, t0);
+	/* Interrupted calls: -EINTR (restarted when no handler runs, or the
+	 * handler has SA_RESTART, as Linux's -ERESTARTSYS) or -ERESTARTNOHAND
+	 * (sleeps, pause, sigsuspend: restarted only when no handler runs);
+	 * the signal code decides (signal.c) and user space sees -EINTR. */
+	struct uthread *ut = current_uthread();
+	if (ut) {
+		ut->restart = r == -EINTR ? RESTART_SYS : r == -ERESTARTNOHAND ? RESTART_NOHAND : RESTART_NONE;
+		if (r == -ERESTARTNOHAND)
+			r = -EINTR;
+	}
 	/* execve and rt_sigreturn rewrite the whole frame: they return the
 	 * value already in f->rax */
 	f->rax = (u64)r;

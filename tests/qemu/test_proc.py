@@ -12,7 +12,7 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGS = ("hello", "segv", "bomb", "oom")
+PROGS = ("hello", "segv", "bomb", "oom", "restart")
 BUSYBOX = "/bin/busybox"
 
 
@@ -86,6 +86,15 @@ def test_segv_kills_the_program_not_the_kernel(vm):
         out = vm.cmd("run /bin/segv", timeout=60)
         assert out.strip().endswith("killed by signal SIGSEGV (core dumped)"), out
     assert vm.cmd("echo still here") == "still here"
+
+
+def test_syscall_restart_and_stop_continue(vm):
+    out = vm.cmd("run /bin/restart", timeout=60)
+    assert "SA_RESTART handler: read restarted" in out, out
+    assert "plain handler: read Interrupted system call" in out, out
+    assert "ignored signal: read restarted" in out, out
+    assert "stopped: 1" in out and "continued and exited 9" in out, out
+    assert "exit status" not in out, out
 
 
 def test_run_errors(vm):
