@@ -227,6 +227,8 @@ void trap_entry(struct trap_frame *f)
 {
 	if (uaccess_smap) /* user access closed in every handler (iretq restores it) */
 		__asm__ volatile("clac" ::: "memory");
+	if (f->cs & 3)
+		proc_user_entry(); /* user-time accounting; interrupts are off */
 	if (f->vector < 32) {
 		if (f->vector == 14 && user_page_fault(f))
 			return;

@@ -56,8 +56,7 @@ syscall_entry:
 	push %r15
 	xor %ebp, %ebp             /* backtraces end here */
 	mov %rsp, %rdi
-	sti
-	call syscall_dispatch
+	call syscall_dispatch         /* turns interrupts on after accounting */
 	cli
 	mov %rsp, %rdi
 	call exit_to_user

@@ -96,6 +96,7 @@ void exit_to_user(struct trap_frame *f)
 			arch_irq_disable();
 			continue;
 		}
+		proc_user_exit();
 		return;
 	}
 }

@@ -23,6 +23,10 @@ struct cpu {
 	 * checked in arch/x86_64/usermode.c) */
 	u64 kstack_top;        /* top of the running thread's kernel stack */
 	u64 user_rsp;          /* scratch: user %rsp during syscall entry */
+	/* user-time accounting (kernel/proc/account.c; the scheduler's
+	 * account() moves user_cycles into rq->time_user) */
+	u64 user_since;        /* cycle counter at the last return to user mode; 0 in the kernel */
+	u64 user_cycles;       /* cycles spent in user mode, ever */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -86,6 +86,10 @@ void proc_init(void);
  * signal frames in *regs, or ends the thread). */
 struct trap_frame;
 bool proc_user_work_pending(void);
+/* User-time accounting (kernel/proc/account.c), interrupts off: the first
+ * thing after an entry from user mode, the last before returning to it. */
+void proc_user_entry(void);
+void proc_user_exit(void);
 void proc_user_work(struct trap_frame *regs);
 /* A CPU exception in user mode: force signal sig (a blocked or ignored one
  * kills, as Linux's force_sig) with si_code and si_addr. */

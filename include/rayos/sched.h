@@ -163,6 +163,7 @@ struct rq {
 	u64 time_user, time_kernel, time_irq, time_idle;
 	u64 acct_last;         /* clock of the last accounting */
 	u64 irq_seen;          /* cpu->irq_time_ns already accounted */
+	u64 user_seen;         /* cpu->user_cycles already accounted */
 	/* hand-over from schedule() to the thread that runs next */
 	struct thread *prev_thread, *migrate_thread;
 	struct timer_event slice_timer, balance_timer, class_timer;

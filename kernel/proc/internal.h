@@ -119,6 +119,7 @@ struct uthread {
 	bool restore_blocked;
 	/* the last system call returned -EINTR: how it may be restarted */
 	u8 restart;                     /* RESTART_NONE / _SYS / _NOHAND */
+	u64 user_cycles;                /* time in user mode (account.c) */
 };
 enum { RESTART_NONE, RESTART_SYS, RESTART_NOHAND };
 
@@ -149,6 +150,8 @@ struct process {
 	struct ksiginfo shared_info[NSIG + 1];
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	u64 dead_exec_ns;               /* CPU time of threads that ended */
+	u64 dead_user_cycles;           /* their user-mode part */
+	u64 child_user_ns;              /* user part of child_exec_ns */
 	u64 child_exec_ns;              /* CPU time of reaped children */
 	struct wait_queue child_wq;     /* wait4 sleepers of this process */
 	/* the owning threads (fork, execve, exit) change these: */
@@ -176,6 +179,8 @@ void proc_release_thread(struct uthread *ut);   /* last act of an exiting thread
 __noreturn void proc_exit_thread(void);         /* current thread ends (killed or exit) */
 __noreturn void proc_exit_group(int status);    /* wait status */
 u64 proc_cpu_ns(struct process *p);             /* proc_lock held */
+u64 proc_user_ns(struct process *p);            /* proc_lock held; account.c */
+void proc_fill_rusage(u64 *ru, u64 cpu_ns, u64 user_ns); /* struct rusage, 18 words */
 void proc_count_gauge(int delta);
 /* signal.c */
 void signal_init_process(struct process *p);

@@ -773,6 +773,7 @@ void proc_exit_thread(void)
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	ut->dead = true;
 	p->dead_exec_ns += t->sum_exec;
+	p->dead_user_cycles += ut->user_cycles;
 	bool last = --p->nr_live == 0;
 	nr_user_threads--;
 	struct completion *vd = ut->vfork_done;
@@ -858,7 +859,7 @@ void proc_count_gauge(int delta) { (void)delta; }
 
 struct wait_result {
 	int pid, status, code, si_status;
-	u64 cpu_ns;
+	u64 cpu_ns, user_ns;
 };
 
 /* proc_lock held: does child c match the wait4 pid argument? */
@@ -913,6 +914,7 @@ static long do_wait(struct process *self, int pid, int options, struct wait_resu
 				res->pid = c->pid;
 				res->status = c->exit_status;
 				res->cpu_ns = proc_cpu_ns(c) + c->child_exec_ns;
+				res->user_ns = proc_user_ns(c) + c->child_user_ns;
 				if ((c->exit_status & 0x7f) == 0) {
 					res->code = CLD_EXITED;
 					res->si_status = (c->exit_status >> 8) & 0xff;
@@ -925,6 +927,7 @@ static long do_wait(struct process *self, int pid, int options, struct wait_resu
 					list_del(&c->all);
 					c->state = PROC_REAPED;
 					self->child_exec_ns += res->cpu_ns;
+					self->child_user_ns += res->user_ns;
 				}
 				break;
 			}
@@ -935,6 +938,7 @@ static long do_wait(struct process *self, int pid, int options, struct wait_resu
 				res->code = c->report == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
 				res->si_status = c->report == 0xffff ? SIGCONT : (c->report >> 8) & 0xff;
 				res->cpu_ns = proc_cpu_ns(c);
+				res->user_ns = proc_user_ns(c);
 				if (!(options & WNOWAIT))
 					c->report = 0;
 				found = c;
@@ -979,13 +983,25 @@ static long do_wait(struct process *self, int pid, int options, struct wait_resu
 	return r;
 }
 
-static void fill_rusage(u64 urusage, u64 cpu_ns)
+void proc_fill_rusage(u64 *ru, u64 cpu_ns, u64 user_ns)
+{
+	for (int i = 0; i < 18; i++)
+		ru[i] = 0;
+	if (user_ns > cpu_ns)
+		user_ns = cpu_ns;
+	u64 sys = cpu_ns - user_ns;
+	ru[0] = user_ns / NSEC_PER_SEC;             /* ru_utime */
+	ru[1] = (user_ns % NSEC_PER_SEC) / 1000;
+	ru[2] = sys / NSEC_PER_SEC;                 /* ru_stime */
+	ru[3] = (sys % NSEC_PER_SEC) / 1000;
+}
+
+static void fill_rusage(u64 urusage, u64 cpu_ns, u64 user_ns)
 {
 	if (!urusage)
 		return;
-	u64 ru[18] = { 0 };
-	ru[0] = cpu_ns / NSEC_PER_SEC;              /* ru_utime (all CPU time counts as user) */
-	ru[1] = (cpu_ns % NSEC_PER_SEC) / 1000;
+	u64 ru[18];
+	proc_fill_rusage(ru, cpu_ns, user_ns);
 	copy_to_user((void __user *)urusage, ru, sizeof(ru));
 }
 
@@ -1000,7 +1016,7 @@ static long sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
 	if (r > 0) {
 		if (ustatus && put_user_u32((u32 __user *)ustatus, (u32)res.status))
 			return -EFAULT;
-		fill_rusage(urusage, res.cpu_ns);
+		fill_rusage(urusage, res.cpu_ns, res.user_ns);
 	}
 	return r;
 }
@@ -1037,7 +1053,7 @@ static long sys_waitid(u64 idtype, u64 id, u64 uinfo, u64 options, u64 urusage)
 			return -EFAULT;
 	}
 	if (r > 0)
-		fill_rusage(urusage, res.cpu_ns);
+		fill_rusage(urusage, res.cpu_ns, res.user_ns);
 	return 0;
 }
 SYSCALL(waitid, sys_waitid);

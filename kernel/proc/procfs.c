@@ -79,8 +79,13 @@ int proc_read_stat(int pid, char *buf, size_t size)
 	}
 	char st[2];
 	proc_state_char(p, st);
-	u64 ticks = proc_cpu_ns(p) / (NSEC_PER_SEC / USER_HZ);
-	u64 cticks = p->child_exec_ns / (NSEC_PER_SEC / USER_HZ);
+	u64 all = proc_cpu_ns(p), usr = proc_user_ns(p);
+	if (usr > all)
+		usr = all;
+	u64 uticks = usr / (NSEC_PER_SEC / USER_HZ), sticks = (all - usr) / (NSEC_PER_SEC / USER_HZ);
+	u64 cu = p->child_user_ns < p->child_exec_ns ? p->child_user_ns : p->child_exec_ns;
+	u64 cuticks = cu / (NSEC_PER_SEC / USER_HZ);
+	u64 csticks = (p->child_exec_ns - cu) / (NSEC_PER_SEC / USER_HZ);
 	u64 start = p->start_ns / (NSEC_PER_SEC / USER_HZ);
 	struct thread *lt = NULL;
 	struct list_head *pos;
@@ -104,10 +109,11 @@ int proc_read_stat(int pid, char *buf, size_t size)
 		}
 	}
 	int n = snprintf(buf, size,
-		"%d (%s) %s %d %d %d 0 -1 4194304 0 0 0 0 %llu 0 %llu 0 %d %d %d 0 %llu %llu %llu "
+		"%d (%s) %s %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %d 0 %llu %llu %llu "
 		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %d %d %d 0 0 0 0 0 0 0 0 0 %d\n",
 		p->pid, p->comm, st, p->parent ? p->parent->pid : 0, p->pgid, p->sid,
-		(unsigned long long)ticks, (unsigned long long)cticks, prio, nice, nr_live_threads(p),
+		(unsigned long long)uticks, (unsigned long long)sticks, (unsigned long long)cuticks,
+		(unsigned long long)csticks, prio, nice, nr_live_threads(p),
 		(unsigned long long)start, (unsigned long long)vsize, (unsigned long long)rss,
 		cpu, rtp, policy, p->state == PROC_ZOMBIE ? p->exit_status : 0);
 	spin_unlock_irqrestore(&proc_lock, f);

@@ -90,23 +90,26 @@ SYSCALL(sysinfo, sys_sysinfo);
 
 static long sys_getrusage(u64 who, u64 uru)
 {
-	u64 ns;
+	u64 ns, user;
 	struct process *p = current_process();
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
-	if ((s64)who == 0)
+	if ((s64)who == 0) {
 		ns = proc_cpu_ns(p);
-	else if ((s64)who == -1)
+		user = proc_user_ns(p);
+	} else if ((s64)who == -1) {
 		ns = p->child_exec_ns;
-	else if (who == 1)
+		user = p->child_user_ns;
+	} else if (who == 1) {
 		ns = current_thread()->sum_exec;
-	else
-		ns = ~0ULL;
+		user = cycles_to_ns(current_uthread()->user_cycles);
+	} else {
+		ns = user = ~0ULL;
+	}
 	spin_unlock_irqrestore(&proc_lock, f);
 	if (ns == ~0ULL)
 		return -EINVAL;
-	u64 ru[18] = { 0 };
-	ru[0] = ns / NSEC_PER_SEC; /* CPU time is reported as user time */
-	ru[1] = (ns % NSEC_PER_SEC) / 1000;
+	u64 ru[18];
+	proc_fill_rusage(ru, ns, user);
 	return copy_to_user((void __user *)uru, ru, sizeof(ru)) ? -EFAULT : 0;
 }
 SYSCALL(getrusage, sys_getrusage);

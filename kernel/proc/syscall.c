@@ -87,6 +87,8 @@ static long enosys(u64 nr)
 /* Called by syscall.S: the result goes to the user's %rax. */
 void syscall_dispatch(struct trap_frame *f)
 {
+	proc_user_entry(); /* interrupts are still off (syscall.S) */
+	arch_irq_enable();
 	u64 nr = f->rax;
 	metric_inc(&m_total);
 	u64 t0 = hist_sample_begin(&hist_syscall);
