@@ -7,12 +7,14 @@
  *                          random never blocks (as Linux since 5.6 once
  *                          seeded); writes are accepted and ignored
  *   full 1:7               reads zeros, writes fail with -ENOSPC
+ *   fd, stdin, stdout, stderr  symlinks into /proc/self/fd (as udev makes)
  *
  * Invariant: the table holds one reference on each device inode for the
  * life of the system; the directory never changes (create/remove -EPERM).
  * Locking: the table is written once at boot; readers need no lock. */
 #include "internal.h"
 #include <rayos/mm.h>
+#include <rayos/printf.h>
 #include <rayos/random.h>
 #include <rayos/string.h>
 
@@ -79,16 +81,21 @@ struct devnode {
 	u32 major, minor;
 	const struct file_ops *fops;
 	struct inode *ino;
+	const char *link; /* a symlink instead of a device */
 };
 
 static struct devnode devices[] = {
-	{ "console", 5, 1, &tty_fops, NULL },
-	{ "full", 1, 7, &full_fops, NULL },
-	{ "null", 1, 3, &null_fops, NULL },
-	{ "random", 1, 8, &random_fops, NULL },
-	{ "tty", 5, 0, &tty_fops, NULL },
-	{ "urandom", 1, 9, &random_fops, NULL },
-	{ "zero", 1, 5, &zero_fops, NULL },
+	{ "console", 5, 1, &tty_fops, NULL, NULL },
+	{ "fd", 0, 0, NULL, NULL, "/proc/self/fd" },
+	{ "full", 1, 7, &full_fops, NULL, NULL },
+	{ "null", 1, 3, &null_fops, NULL, NULL },
+	{ "random", 1, 8, &random_fops, NULL, NULL },
+	{ "stderr", 0, 0, NULL, NULL, "/proc/self/fd/2" },
+	{ "stdin", 0, 0, NULL, NULL, "/proc/self/fd/0" },
+	{ "stdout", 0, 0, NULL, NULL, "/proc/self/fd/1" },
+	{ "tty", 5, 0, &tty_fops, NULL, NULL },
+	{ "urandom", 1, 9, &random_fops, NULL, NULL },
+	{ "zero", 1, 5, &zero_fops, NULL, NULL },
 };
 
 static int devfs_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
@@ -110,7 +117,7 @@ static int devfs_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 	for (u64 i = *pos < 2 ? 0 : *pos - 2; i < ARRAY_SIZE(devices); i++) {
 		*pos = i + 2;
 		struct devnode *d = &devices[i];
-		if (d->ino && fill(ctx, d->name, strlen(d->name), d->ino->ino, DT_CHR))
+		if (d->ino && fill(ctx, d->name, strlen(d->name), d->ino->ino, inode_dtype(d->ino->mode)))
 			return 0;
 	}
 	*pos = ARRAY_SIZE(devices) + 2;
@@ -119,8 +126,11 @@ static int devfs_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 
 static int devfs_name_of(struct inode *dir, struct inode *child, char *buf, size_t size)
 {
-	(void)dir, (void)child, (void)buf, (void)size;
-	return -ENOENT; /* devices are not directories: never asked */
+	(void)dir;
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (devices[i].ino == child)
+			return snprintf(buf, size, "%s", devices[i].name);
+	return -ENOENT;
 }
 
 static const struct inode_ops devfs_dir_iops = {
@@ -139,10 +149,20 @@ struct super *devfs_create(struct inode **root)
 	r->nlink = 2;
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
 		struct devnode *d = &devices[i];
-		u32 mode = S_IFCHR | (d->major == 5 ? 0620 : 0666);
+		u32 mode = d->link ? S_IFLNK | 0777 : S_IFCHR | (d->major == 5 ? 0620 : 0666);
 		d->ino = inode_new(&sb, mode, &devfs_dev_iops, d->fops);
-		if (d->ino)
+		if (d->ino && d->link) {
+			size_t n = strlen(d->link);
+			d->ino->link = kmalloc(n + 1, GFP_KERNEL);
+			if (d->ino->link)
+				memcpy(d->ino->link, d->link, n + 1);
+			d->ino->size = n;
+		}
+		if (d->ino) {
 			d->ino->rdev = d->major << 8 | d->minor;
+			inode_get(r);
+			d->ino->parent = r;
+		}
 	}
 	*root = r;
 	return &sb;

@@ -165,6 +165,7 @@ struct inode;
 struct file;
 struct super;
 struct iov_iter;
+struct path;
 
 struct vtime {
 	s64 sec;
@@ -200,6 +201,9 @@ struct inode_ops {
 	int (*truncate)(struct inode *ino, u64 size);
 	/* symlinks whose target is computed (procfs /proc/self) */
 	int (*get_link)(struct inode *ino, char *buf, size_t size);
+	/* "magic" links (/proc/PID/fd/N): the object itself, not a name;
+	 * 0 with *out referenced, or -errno; tried before get_link */
+	int (*follow_path)(struct inode *ino, struct path *out);
 	/* last reference gone: free private state (not the inode) */
 	void (*evict)(struct inode *ino);
 };
@@ -238,7 +242,8 @@ struct inode {
 	u64 size;
 	u64 blocks;            /* 512-byte units of storage held (st_blocks) */
 	struct vtime atime, mtime, ctime;
-	struct inode *parent;  /* directories: the containing directory (ref) */
+	struct inode *parent;  /* the containing directory (ref); for files the
+				* one of the first or last-renamed name */
 	char *link;            /* symlinks: the target (kmalloc'd) */
 	void *priv;            /* file system data */
 	/* atomic */

@@ -94,6 +94,15 @@ static int follow(struct nameidata *nd, const struct path *dir, struct path *lin
 {
 	if (++nd->nlinks > MAXSYMLINKS)
 		return -ELOOP;
+	if (link->ino->iop && link->ino->iop->follow_path) {
+		struct path t;
+		int r = link->ino->iop->follow_path(link->ino, &t);
+		if (r)
+			return r;
+		path_put(link);
+		*link = t;
+		return 0;
+	}
 	char *buf = NULL;
 	const char *target = link->ino->link;
 	if (!target) {

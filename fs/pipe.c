@@ -15,7 +15,11 @@
  * Data crosses through a kernel bounce buffer, so user copies (which may
  * fault and sleep) never happen under the pipe's spinlock.
  *
- * Locking: pipe->lock (spinlock) protects the ring and the reader/writer
+ * A pipe can be opened again through its inode (/proc/PID/fd/N): that
+ * adds an end (readers/writers count the open ends of each kind).
+ *
+ * Locking: pipe_ino_lock (spinlock) protects the inodes' link to their
+ * pipe, then pipe->lock (spinlock) protects the ring and the reader/writer
  * counts; everybody waiting on the pipe (readers, writers, pollers) sleeps
  * on pipe->wq and is woken on every change. The pipe is freed when its
  * last end is released. */
@@ -37,13 +41,19 @@ struct pipe {
 
 static struct super pipe_sb = { .fstype = "pipefs", .dev = 0 };
 
+/* Which ends an open file is (O_RDWR, through /proc/PID/fd, is both). */
+static bool reads(const struct file *f) { return f->mode_access != O_WRONLY; }
+static bool writes(const struct file *f) { return f->mode_access != O_RDONLY; }
+
 static long pipe_read(struct file *f, struct iov_iter *it, u64 *pos);
 static long pipe_write(struct file *f, struct iov_iter *it, u64 *pos);
 static long pipe_ioctl(struct file *f, u32 cmd, u64 arg);
 static u32 pipe_poll(struct file *f, struct wait_queue **wq);
 static void pipe_release(struct file *f);
+static int pipe_open(struct inode *ino, struct file *f);
 
 static const struct file_ops pipe_fops = {
+	.open = pipe_open,
 	.read = pipe_read,
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
@@ -188,12 +198,13 @@ static u32 pipe_poll(struct file *f, struct wait_queue **wq)
 	*wq = &p->wq;
 	u32 m = 0;
 	spin_lock(&p->lock);
-	if (f->mode_access == O_RDONLY) {
+	if (reads(f)) {
 		if (pipe_ring_used(&p->ring))
 			m |= POLLIN | POLLRDNORM;
 		if (p->writers == 0)
 			m |= POLLHUP;
-	} else {
+	}
+	if (writes(f)) {
 		if (pipe_ring_free(&p->ring) >= PIPE_BUF)
 			m |= POLLOUT | POLLWRNORM;
 		if (p->readers == 0)
@@ -203,16 +214,44 @@ static u32 pipe_poll(struct file *f, struct wait_queue **wq)
 	return m;
 }
 
+/* pipe_ino_lock protects every pipe inode's priv (its struct pipe, NULL
+ * once the last end is released); taken before pipe->lock. Spinlocks only:
+ * release runs from file_put, which may be called anywhere. */
+static spinlock_t pipe_ino_lock = SPINLOCK_INIT;
+
+/* A pipe opened again through its inode (/proc/PID/fd/N, /dev/stdin): a
+ * new end of the same pipe, or -ENXIO when its last end is already gone. */
+static int pipe_open(struct inode *ino, struct file *f)
+{
+	spin_lock(&pipe_ino_lock);
+	struct pipe *p = ino->priv; /* NULL once the last end went */
+	if (p) {
+		spin_lock(&p->lock);
+		p->readers += reads(f);
+		p->writers += writes(f);
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&pipe_ino_lock);
+	if (!p)
+		return -ENXIO;
+	f->priv = p;
+	wake_up_all(&p->wq);
+	return 0;
+}
+
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
+	struct inode *ino = f->path.ino;
+	spin_lock(&pipe_ino_lock);
 	spin_lock(&p->lock);
-	if (f->mode_access == O_RDONLY)
-		p->readers--;
-	else
-		p->writers--;
+	p->readers -= reads(f);
+	p->writers -= writes(f);
 	bool last = p->readers == 0 && p->writers == 0;
 	spin_unlock(&p->lock);
+	if (last)
+		ino->priv = NULL;
+	spin_unlock(&pipe_ino_lock);
 	wake_up_all(&p->wq);
 	if (last) {
 		kfree(p->ring.buf);
@@ -238,9 +277,9 @@ int pipe_create(struct file **rd, struct file **wr, u32 flags)
 	struct path path = { vfs_root_mount(), ino };
 	struct file *r = ino ? file_alloc(&path, O_RDONLY | (flags & O_NONBLOCK)) : NULL;
 	struct file *w = ino ? file_alloc(&path, O_WRONLY | (flags & O_NONBLOCK)) : NULL;
-	if (ino)
-		inode_put(ino); /* the files hold it */
 	if (!r || !w) {
+		if (ino)
+			inode_put(ino);
 		if (r) {
 			r->fop = NULL;
 			file_put(r);
@@ -253,8 +292,10 @@ int pipe_create(struct file **rd, struct file **wr, u32 flags)
 		kfree(p);
 		return -ENOMEM;
 	}
+	inode_put(ino); /* the files hold it */
 	r->priv = w->priv = p;
 	p->readers = p->writers = 1;
+	ino->priv = p; /* for pipe_open (the files hold the inode) */
 	*rd = r;
 	*wr = w;
 	return 0;

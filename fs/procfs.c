@@ -5,13 +5,17 @@
  *   cpuinfo    a block per online CPU (processor, vendor_id, cpu family,
  *              model, model name, stepping, cpu MHz from the calibrated
  *              TSC, flags, ...)
- *   loadavg    "L1 L5 L15 RUNNING/THREADS LASTPID\n" (kernel/sched/loadavg.c)
+ *   loadavg    "L1 L5 L15 RUNNING/THREADS LASTPID\n" (kernel/sched/loadavg.c;
+ *              LASTPID is the highest live pid, Linux shows the newest one)
  *   stat       cpu lines from each run queue's time by mode in USER_HZ (100)
  *              ticks, ctxt, btime, processes, procs_running, procs_blocked
  *   mounts     "SOURCE TARGET FSTYPE rw 0 0" per mount
  *   self       symlink to the calling process's pid
  *   PID/{stat,status,cmdline,comm}  from the process code (proc.h)
  *   PID/mounts  as mounts (one namespace; /etc/mtab points here for df)
+ *   PID/fd/N    symlinks to the open files' paths (pipe:[ino] for pipes),
+ *               for the calling process only (its fd table is the one the
+ *               VFS can reach); other processes' fd directories are empty
  * A file's text is generated when it is read at offset 0 and kept with the
  * open file for the reads that continue it (a consistent snapshot per
  * pass, fresh on every rewind, like Linux's seq_file single_open).
@@ -36,7 +40,7 @@
 enum pkind {
 	P_ROOT, P_UPTIME, P_MEMINFO, P_CPUINFO, P_LOADAVG, P_STAT, P_MOUNTS, P_SELF,
 	P_VERSION, P_FILESYSTEMS,
-	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_NR
+	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_PID_FDDIR, P_PID_FD, P_NR
 };
 
 struct pent {
@@ -60,26 +64,31 @@ static const struct pent root_ents[] = {
 static const struct pent pid_ents[] = {
 	{ "cmdline", P_PID_CMDLINE, S_IFREG | 0444 },
 	{ "comm", P_PID_COMM, S_IFREG | 0444 },
+	{ "fd", P_PID_FDDIR, S_IFDIR | 0500 },
 	{ "mounts", P_PID_MOUNTS, S_IFREG | 0444 },
 	{ "stat", P_PID_STAT, S_IFREG | 0444 },
 	{ "status", P_PID_STATUS, S_IFREG | 0444 },
 };
 
 #define PID_COOKIE_BASE 0x1000u /* readdir cookies of pid dirs: base + pid */
+#define MAX_PIDS 8192           /* listed in /proc (more than RLIMIT_NPROC allows) */
 
 struct pnode {
 	enum pkind kind;
 	int pid;
+	int fd;   /* P_PID_FD */
 };
 
 static struct super proc_sb = { .fstype = "proc", .dev = 0 };
 static struct inode *proc_root_ino;
-static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops;
+static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops, proc_fdlink_iops;
 static const struct file_ops proc_file_fops;
 
-static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
+static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid, int fd,
+				  u32 mode)
 {
 	const struct inode_ops *iop = S_ISDIR(mode) ? &proc_dir_iops :
+				      kind == P_PID_FD ? &proc_fdlink_iops :
 				      S_ISLNK(mode) ? &proc_link_iops : &proc_file_iops;
 	struct inode *i = inode_new(&proc_sb, mode, iop, S_ISREG(mode) ? &proc_file_fops : NULL);
 	if (!i)
@@ -91,16 +100,22 @@ static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
 	}
 	pn->kind = kind;
 	pn->pid = pid;
+	pn->fd = fd;
 	i->priv = pn;
-	i->ino = ((u64)pid << 8) + (u64)kind + 1;
-	if (S_ISDIR(mode)) {
+	i->ino = kind == P_PID_FD ? ((u64)pid << 20) + (u64)fd + (1ULL << 40) :
+				    ((u64)pid << 8) + (u64)kind + 1;
+	if (S_ISDIR(mode))
 		i->nlink = 2;
-		if (pid && proc_root_ino) {
-			inode_get(proc_root_ino);
-			i->parent = proc_root_ino;
-		}
+	if (parent) {
+		inode_get(parent);
+		i->parent = parent;
 	}
 	return i;
+}
+
+static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
+{
+	return pnode_new_in(kind == P_ROOT ? NULL : proc_root_ino, kind, pid, 0, mode);
 }
 
 static void proc_evict(struct inode *i)
@@ -128,14 +143,30 @@ static int parse_pid(const char *name, size_t len)
 	return (len > 1 && name[0] == '0') ? -1 : v;
 }
 
+/* /proc/PID/fd is readable by the process itself only (its fd table is
+ * the only one the VFS can reach: current_files()). */
+static struct file *self_fd(int pid, int fd)
+{
+	return pid == proc_pid() && pid > 0 ? fget(current_files(), fd) : NULL;
+}
+
 static int proc_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	struct pnode *pn = dir->priv;
+	if (pn->kind == P_PID_FDDIR) {
+		int fd = parse_pid(name, len);
+		struct file *f = fd >= 0 ? self_fd(pn->pid, fd) : NULL;
+		if (!f)
+			return -ENOENT;
+		file_put(f);
+		*out = pnode_new_in(dir, P_PID_FD, pn->pid, fd, S_IFLNK | 0700);
+		return *out ? 0 : -ENOMEM;
+	}
 	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
 	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
 	for (size_t i = 0; i < n; i++) {
 		if (strlen(ents[i].name) == len && !memcmp(ents[i].name, name, len)) {
-			*out = pnode_new(ents[i].kind, pn->pid, ents[i].mode);
+			*out = pnode_new_in(dir, ents[i].kind, pn->pid, 0, ents[i].mode);
 			return *out ? 0 : -ENOMEM;
 		}
 	}
@@ -152,6 +183,21 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 {
 	struct pnode *pn = dir->priv;
+	if (pn->kind == P_PID_FDDIR) {
+		for (int fd = *pos < 2 ? 0 : (int)(*pos - 2); fd < NOFILE_MAX; fd++) {
+			*pos = (u64)fd + 2;
+			struct file *f = self_fd(pn->pid, fd);
+			if (!f)
+				continue;
+			file_put(f);
+			char nm[16];
+			int l = snprintf(nm, sizeof(nm), "%d", fd);
+			if (fill(ctx, nm, (size_t)l, ((u64)pn->pid << 20) + (u64)fd + (1ULL << 40), DT_LNK))
+				return 0;
+		}
+		*pos = NOFILE_MAX + 2;
+		return 0;
+	}
 	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
 	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
 	for (size_t i = *pos < 2 ? 0 : (size_t)(*pos - 2); i < n; i++) {
@@ -167,18 +213,24 @@ static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 	}
 	if (*pos < PID_COOKIE_BASE)
 		*pos = PID_COOKIE_BASE;
-	int pids[256];
-	int np = proc_pids(pids, (int)ARRAY_SIZE(pids));
+	int *pids = kmalloc(MAX_PIDS * sizeof(int), GFP_KERNEL);
+	if (!pids)
+		return -ENOMEM;
+	int np = proc_pids(pids, MAX_PIDS);
 	for (int i = 0; i < np; i++) {
 		if ((u64)pids[i] + PID_COOKIE_BASE < *pos)
 			continue;
 		*pos = (u64)pids[i] + PID_COOKIE_BASE;
 		char nm[16];
 		int l = snprintf(nm, sizeof(nm), "%d", pids[i]);
-		if (fill(ctx, nm, (size_t)l, ((u64)pids[i] << 8) + P_PIDDIR + 1, DT_DIR))
+		if (fill(ctx, nm, (size_t)l, ((u64)pids[i] << 8) + P_PIDDIR + 1, DT_DIR)) {
+			kfree(pids);
 			return 0;
+		}
 	}
-	*pos = np > 0 ? (u64)pids[np - 1] + PID_COOKIE_BASE + 1 : PID_COOKIE_BASE;
+	if (np > 0 && (u64)pids[np - 1] + PID_COOKIE_BASE + 1 > *pos)
+		*pos = (u64)pids[np - 1] + PID_COOKIE_BASE + 1;
+	kfree(pids);
 	return 0;
 }
 
@@ -188,12 +240,49 @@ static int proc_name_of(struct inode *dir, struct inode *child, char *buf, size_
 	struct pnode *pn = child->priv;
 	if (pn->kind == P_PIDDIR)
 		return snprintf(buf, size, "%d", pn->pid);
+	if (pn->kind == P_PID_FD)
+		return snprintf(buf, size, "%d", pn->fd);
+	for (size_t i = 0; i < ARRAY_SIZE(root_ents); i++)
+		if (root_ents[i].kind == pn->kind)
+			return snprintf(buf, size, "%s", root_ents[i].name);
+	for (size_t i = 0; i < ARRAY_SIZE(pid_ents); i++)
+		if (pid_ents[i].kind == pn->kind)
+			return snprintf(buf, size, "%s", pid_ents[i].name);
 	return -ENOENT;
+}
+
+/* /proc/PID/fd/N leads to the open file itself (a pipe, a deleted file):
+ * Linux's magic links. Other procfs links resolve by name. */
+static int proc_follow_path(struct inode *i, struct path *out)
+{
+	struct pnode *pn = i->priv;
+	if (pn->kind != P_PID_FD)
+		return -EINVAL;
+	struct file *f = self_fd(pn->pid, pn->fd);
+	if (!f)
+		return -ENOENT;
+	*out = f->path;
+	path_get(out);
+	file_put(f);
+	return 0;
 }
 
 static int proc_get_link(struct inode *i, char *buf, size_t size)
 {
-	(void)i;
+	struct pnode *pn = i->priv;
+	if (pn->kind == P_PID_FD) {
+		/* the open file's path, or pipe:[ino] as Linux shows it */
+		struct file *f = self_fd(pn->pid, pn->fd);
+		if (!f)
+			return -ENOENT;
+		int n;
+		if (S_ISFIFO(f->path.ino->mode))
+			n = snprintf(buf, size, "pipe:[%llu]", (unsigned long long)f->path.ino->ino);
+		else
+			n = vfs_path_name(current_fs(), &f->path, buf, size);
+		file_put(f);
+		return n < 0 ? n : MIN(n, (int)size);
+	}
 	int pid = proc_pid();
 	if (pid <= 0)
 		return -ENOENT;
@@ -301,9 +390,11 @@ static void count_thread(struct thread *t, void *ctx)
 
 static int last_pid(void)
 {
-	int pids[256];
-	int n = proc_pids(pids, (int)ARRAY_SIZE(pids));
-	return n > 0 ? pids[n - 1] : 0;
+	int *pids = kmalloc(MAX_PIDS * sizeof(int), GFP_KERNEL);
+	int n = pids ? proc_pids(pids, MAX_PIDS) : 0;
+	int last = n > 0 ? pids[n - 1] : 0;
+	kfree(pids);
+	return last;
 }
 
 static void gen_loadavg(struct gen *g)
@@ -446,6 +537,11 @@ static const struct inode_ops proc_dir_iops = {
 };
 static const struct inode_ops proc_file_iops = { .evict = proc_evict };
 static const struct inode_ops proc_link_iops = { .get_link = proc_get_link, .evict = proc_evict };
+static const struct inode_ops proc_fdlink_iops = {
+	.get_link = proc_get_link,
+	.follow_path = proc_follow_path,
+	.evict = proc_evict,
+};
 static const struct file_ops proc_file_fops = {
 	.open = proc_open_f,
 	.read = proc_read,

@@ -64,8 +64,13 @@ static int scan(struct upollfd *pf, struct pslot *s, u64 n)
 static long do_poll_k(struct upollfd *pf, u64 n, s64 timeout_ns)
 {
 	struct pslot *s = kzalloc(n ? n * sizeof(*s) : 1, GFP_KERNEL);
-	if (!s)
+	/* the queues a sleeping round is on (a rescan rewrites s[].wq) */
+	struct wait_queue **wqs = kmalloc(n ? n * sizeof(*wqs) : 1, GFP_KERNEL);
+	if (!s || !wqs) {
+		kfree(s);
+		kfree(wqs);
 		return -ENOMEM;
+	}
 	long r = 0;
 	for (u64 i = 0; i < n; i++)
 		s[i].f = pf[i].fd >= 0 ? fget(current_files(), pf[i].fd) : NULL;
@@ -86,23 +91,21 @@ static long do_poll_k(struct upollfd *pf, u64 n, s64 timeout_ns)
 			if (s[i].wq)
 				wait_prepare(s[i].wq, &s[i].w);
 		}
-		struct wait_queue **wqs = kmalloc(n * sizeof(*wqs), GFP_ATOMIC);
-		for (u64 i = 0; i < n && wqs; i++)
-			wqs[i] = s[i].wq; /* the queues we are on (the rescan rewrites s[].wq) */
+		for (u64 i = 0; i < n; i++)
+			wqs[i] = s[i].wq;
 		r = scan(pf, s, n);
-		if (!r && wqs) {
+		if (!r && signal_pending())
+			r = -EINTR; /* queued first: a signal sent meanwhile is seen */
+		if (!r) {
 			if (deadline)
 				timer_arm(&t->sleep_timer, deadline);
 			schedule();
 			if (deadline)
 				timer_cancel(&t->sleep_timer);
 		}
-		for (u64 i = 0; i < n; i++) {
-			struct wait_queue *q = wqs ? wqs[i] : s[i].wq;
-			if (q)
-				wait_finish(q, &s[i].w);
-		}
-		kfree(wqs);
+		for (u64 i = 0; i < n; i++)
+			if (wqs[i])
+				wait_finish(wqs[i], &s[i].w);
 		if (r)
 			break;
 	}
@@ -110,6 +113,7 @@ static long do_poll_k(struct upollfd *pf, u64 n, s64 timeout_ns)
 		if (s[i].f)
 			file_put(s[i].f);
 	kfree(s);
+	kfree(wqs);
 	return r;
 }
 

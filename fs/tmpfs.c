@@ -10,6 +10,9 @@
  * readdir continues correctly when entries are removed in between (rm -r
  * removes while it reads). Symlinks keep their target in inode->link.
  *
+ * Every object points to the directory it was created or last renamed into
+ * (inode->parent, a reference): `..` for directories, the path of an open
+ * file for /proc/PID/fd (a hard link's other names are not tracked).
  * Link counts as Unix: a directory has 2 + its subdirectories; a file has
  * one per name (hard links); a removed object has 0. File data is limited
  * to tmpfs_set_limit() pages over all instances (-ENOSPC beyond). Each entry holds one reference on its inode; a child
@@ -197,11 +200,10 @@ static int tmpfs_create_op(struct inode *dir, const char *name, size_t len, u32 
 		kfree(e);
 		return -ENOMEM;
 	}
-	if (S_ISDIR(mode)) {
-		inode_get(dir);
-		i->parent = dir;
+	inode_get(dir);
+	i->parent = dir; /* a file: the directory of its first name (/proc/PID/fd) */
+	if (S_ISDIR(mode))
 		dir->nlink++;
-	}
 	dirent_attach(dir, e, i); /* the entry takes the inode's first reference */
 	inode_get(i);
 	*out = i;
@@ -295,12 +297,16 @@ static int tmpfs_rename(struct inode *odir, const char *oname, size_t olen,
 	dirent_detach(odir, src);
 	kfree(src);
 	dirent_attach(ndir, e, s); /* the old entry's reference moves here */
-	if (S_ISDIR(s->mode) && odir != ndir) {
-		odir->nlink--;
-		ndir->nlink++;
+	if (odir != ndir) {
+		if (S_ISDIR(s->mode)) {
+			odir->nlink--;
+			ndir->nlink++;
+		}
+		struct inode *old_parent = s->parent;
 		inode_get(ndir);
 		s->parent = ndir;
-		inode_put(odir); /* the caller still holds odir */
+		if (old_parent)
+			inode_put(old_parent); /* the caller still holds odir */
 	}
 	vfs_now(&s->ctime);
 	if (replaced)

@@ -342,6 +342,12 @@ static void test_tmpfs_rename(void **state)
 	assert_int_equal(b.nlink, 4);
 	char name[32];
 	struct nameidata nd;
+	/* a file's path follows it across a rename (/proc/PID/fd) */
+	assert_int_equal(vfs_krename("/rn/b", "/rn/d2/deep/moved"), 0);
+	assert_int_equal(path_lookup(NULL, NULL, "/rn/d2/deep/moved", 0, &nd), 0);
+	assert_int_equal(vfs_path_name(NULL, &nd.path, name, sizeof(name)), 17);
+	assert_string_equal(name, "/rn/d2/deep/moved");
+	path_put(&nd.path);
 	assert_int_equal(path_lookup(NULL, NULL, "/rn/d2/deep", 0, &nd), 0);
 	assert_int_equal(vfs_path_name(NULL, &nd.path, name, sizeof(name)), 11);
 	assert_string_equal(name, "/rn/d2/deep");
