@@ -290,7 +290,8 @@ bool proc_user_work_pending(void)
 	struct uthread *ut = current_uthread();
 	if (!ut)
 		return false;
-	return READ_ONCE(ut->killed) || READ_ONCE(ut->p->stopped) || deliverable(ut);
+	return READ_ONCE(ut->killed) || READ_ONCE(ut->p->stopped) || deliverable(ut) ||
+	       READ_ONCE(ut->restore_blocked); /* rt_sigsuspend's mask comes back */
 }
 
 int sleep_interruptible_until(u64 deadline)
