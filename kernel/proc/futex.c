@@ -12,6 +12,13 @@
  * address space too: processes sharing a MAP_SHARED futex are not matched
  * (documented limitation; fork shares nothing writable).
  *
+ * Robust futexes (set_robust_list, Linux's Documentation/locking/
+ * robust-futexes.rst): when a thread ends, every futex word on its list
+ * (and the pending one) that still holds its tid gets FUTEX_OWNER_DIED,
+ * keeping FUTEX_WAITERS, and one waiter is woken. The update is a plain
+ * store, not Linux's atomic compare-and-exchange: a racing user-space
+ * change of the same word can be lost (documented limitation).
+ *
  * Locking: bucket->lock (IRQ-safe) protects its list and each queued
  * waiter's woken/addr fields. */
 #include <rayos/string.h>
@@ -244,3 +251,81 @@ static long sys_futex(u64 uaddr, u64 op, u64 val, u64 utimeout, u64 uaddr2, u64 
 	}
 }
 SYSCALL(futex, sys_futex);
+
+/* ---- robust futexes ---- */
+
+#define ROBUST_HEAD_SIZE 24
+#define ROBUST_LIST_LIMIT 2048
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+static long sys_set_robust_list(u64 head, u64 len)
+{
+	if (len != ROBUST_HEAD_SIZE)
+		return -EINVAL;
+	current_uthread()->robust_list = head;
+	return 0;
+}
+SYSCALL(set_robust_list, sys_set_robust_list);
+
+static long sys_get_robust_list(u64 tid, u64 uhead, u64 ulen)
+{
+	u64 head;
+	if (!tid) {
+		head = current_uthread()->robust_list;
+	} else {
+		head = ~0ULL;
+		irqflags_t f = spin_lock_irqsave(&proc_lock);
+		struct list_head *pos;
+		list_for_each(pos, &proc_all) {
+			struct process *p = list_entry(pos, struct process, all);
+			struct list_head *tp;
+			list_for_each(tp, &p->threads) {
+				struct uthread *ut = list_entry(tp, struct uthread, node);
+				if (!ut->dead && ut->t->tid == tid)
+					head = ut->robust_list;
+			}
+		}
+		spin_unlock_irqrestore(&proc_lock, f);
+		if (head == ~0ULL)
+			return -ESRCH;
+	}
+	if (put_user_u64((u64 __user *)uhead, head) || put_user_u64((u64 __user *)ulen, ROBUST_HEAD_SIZE))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL(get_robust_list, sys_get_robust_list);
+
+static void robust_release(struct uthread *ut, u64 uaddr)
+{
+	u32 v;
+	if ((uaddr & 3) || get_user_u32(&v, (const u32 __user *)uaddr))
+		return;
+	if ((v & FUTEX_TID_MASK) != ut->t->tid)
+		return;
+	if (put_user_u32((u32 __user *)uaddr, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED))
+		return;
+	if (v & FUTEX_WAITERS)
+		wake(ut->t->uvm, uaddr, 1, ~0u);
+}
+
+void futex_exit_robust(struct uthread *ut)
+{
+	u64 h[3]; /* list (next), futex_offset, list_op_pending */
+	if (copy_from_user(h, (const void __user *)ut->robust_list, sizeof(h)))
+		return;
+	s64 off = (s64)h[1];
+	u64 entry = h[0] & ~1ULL, pending = h[2] & ~1ULL;
+	for (int n = 0; entry && entry != ut->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		u64 next;
+		if (get_user_u64(&next, (const u64 __user *)entry))
+			break;
+		if (entry != pending)
+			robust_release(ut, entry + (u64)off);
+		entry = next & ~1ULL;
+	}
+	if (pending)
+		robust_release(ut, pending + (u64)off);
+	ut->robust_list = 0;
+}

@@ -120,6 +120,7 @@ struct uthread {
 	/* the last system call returned -EINTR: how it may be restarted */
 	u8 restart;                     /* RESTART_NONE / _SYS / _NOHAND */
 	u64 user_cycles;                /* time in user mode (account.c) */
+	u64 robust_list;                /* set_robust_list head, 0 = none (futex.c) */
 };
 enum { RESTART_NONE, RESTART_SYS, RESTART_NOHAND };
 
@@ -193,6 +194,7 @@ int sleep_interruptible_until(u64 deadline_ns); /* 0 at the deadline, -EINTR */
 void oom_kill(const char *why);
 /* futex.c */
 int futex_wake_addr(struct uvm *vm, u64 uaddr, int n);
+void futex_exit_robust(struct uthread *ut);     /* the thread ends: release its robust futexes */
 /* syscall.c */
 void syscall_init(void);
 /* procfs.c */

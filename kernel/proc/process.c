@@ -766,6 +766,8 @@ void proc_exit_thread(void)
 	struct thread *t = current_thread();
 	struct uthread *ut = t->uthread;
 	struct process *p = ut->p;
+	if (ut->robust_list && t->uvm)
+		futex_exit_robust(ut);
 	if (ut->clear_child_tid && t->uvm) {
 		if (!put_user_u32((u32 __user *)ut->clear_child_tid, 0))
 			futex_wake_addr(t->uvm, ut->clear_child_tid, 1);

@@ -12,7 +12,7 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGS = ("hello", "segv", "bomb", "oom", "restart")
+PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust")
 BUSYBOX = "/bin/busybox"
 
 
@@ -94,6 +94,12 @@ def test_syscall_restart_and_stop_continue(vm):
     assert "plain handler: read Interrupted system call" in out, out
     assert "ignored signal: read restarted" in out, out
     assert "stopped: 1" in out and "continued and exited 9" in out, out
+    assert "exit status" not in out, out
+
+
+def test_robust_futex_owner_died(vm):
+    out = vm.cmd("run /bin/robust", timeout=60)
+    assert "robust lock after owner died: EOWNERDEAD" in out, out
     assert "exit status" not in out, out
 
 
