@@ -405,6 +405,7 @@ void tty_init(void);
 void tty_receive(u8 c);
 u64 tty_signals_sent(void);
 int pipe_create(struct file **rd, struct file **wr, u32 flags);
+extern const struct file_ops fifo_fops; /* named pipes (tmpfs S_IFIFO inodes) */
 
 /* ---- wait.c (kernel only) ---- */
 /* Sleep on wq until cond(arg) holds: 0; -EINTR when interruptible and a

@@ -16,7 +16,9 @@
  * fault and sleep) never happen under the pipe's spinlock.
  *
  * A pipe can be opened again through its inode (/proc/PID/fd/N): that
- * adds an end (readers/writers count the open ends of each kind).
+ * adds an end (readers/writers count the open ends of each kind). Named
+ * pipes (mkfifo) are tmpfs inodes with fifo_fops: their opens share one
+ * pipe, made by the first open.
  *
  * Locking: pipe_ino_lock (spinlock) protects the inodes' link to their
  * pipe, then pipe->lock (spinlock) protects the ring and the reader/writer
@@ -259,18 +261,102 @@ static void pipe_release(struct file *f)
 	}
 }
 
-int pipe_create(struct file **rd, struct file **wr, u32 flags)
+static struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
-		return -ENOMEM;
+		return NULL;
 	p->ring.buf = kmalloc(PIPE_SIZE, GFP_KERNEL);
 	if (!p->ring.buf) {
 		kfree(p);
-		return -ENOMEM;
+		return NULL;
 	}
 	spin_lock_init(&p->lock, "pipe");
 	wait_queue_init(&p->wq);
+	return p;
+}
+
+/* ---- named pipes (mkfifo): a tmpfs inode whose opens share one pipe ----
+ * The pipe is made by the first open and freed with the last close (its
+ * data goes with it, as on Linux). Opening for reading waits for a writer
+ * and for writing waits for a reader, unless O_NONBLOCK: then a reader
+ * opens at once and a writer without a reader gets -ENXIO. O_RDWR opens at
+ * once (it is both ends). */
+
+struct fifo_wait {
+	struct pipe *p;
+	bool want_writer;
+};
+
+static bool fifo_other_end(void *arg)
+{
+	struct fifo_wait *w = arg;
+	spin_lock(&w->p->lock);
+	bool r = w->want_writer ? w->p->writers > 0 : w->p->readers > 0;
+	spin_unlock(&w->p->lock);
+	return r;
+}
+
+static int fifo_open(struct inode *ino, struct file *f)
+{
+	struct pipe *fresh = pipe_alloc();
+	if (!fresh)
+		return -ENOMEM;
+	spin_lock(&pipe_ino_lock);
+	struct pipe *p = ino->priv;
+	if (!p)
+		p = ino->priv = fresh, fresh = NULL;
+	spin_lock(&p->lock);
+	int err = 0;
+	if (f->mode_access == O_WRONLY && (f->flags & O_NONBLOCK) && p->readers == 0)
+		err = -ENXIO;
+	else {
+		p->readers += reads(f);
+		p->writers += writes(f);
+	}
+	bool unused = p->readers + p->writers == 0;
+	spin_unlock(&p->lock);
+	if (unused) /* a refused first open: nobody uses the pipe */
+		ino->priv = NULL;
+	spin_unlock(&pipe_ino_lock);
+	if (fresh) {
+		kfree(fresh->ring.buf);
+		kfree(fresh);
+	}
+	if (unused) {
+		kfree(p->ring.buf);
+		kfree(p);
+	}
+	if (err)
+		return err;
+	f->priv = p;
+	wake_up_all(&p->wq);
+	if (f->mode_access != O_RDWR && !(f->flags & O_NONBLOCK)) {
+		struct fifo_wait w = { p, f->mode_access == O_RDONLY };
+		int r = vfs_wait(&p->wq, fifo_other_end, &w, 0, true);
+		if (r) {
+			pipe_release(f); /* this end goes again */
+			return r;
+		}
+	}
+	return 0;
+}
+
+const struct file_ops fifo_fops = {
+	.open = fifo_open,
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.poll = pipe_poll,
+	.release = pipe_release,
+	.no_seek = true,
+};
+
+int pipe_create(struct file **rd, struct file **wr, u32 flags)
+{
+	struct pipe *p = pipe_alloc();
+	if (!p)
+		return -ENOMEM;
 	if (!pipe_sb.dev)
 		pipe_sb.dev = vfs_anon_dev();
 	struct inode *ino = inode_new(&pipe_sb, S_IFIFO | 0600, &pipe_iops, &pipe_fops);
@@ -337,6 +423,63 @@ static long do_pipe2(u64 ufds, u64 flags)
 	}
 	return 0;
 }
+
+/* mknod(2)/mknodat(2): FIFOs and regular files only (no device nodes:
+ * devfs has the devices): -EPERM for others, as without CAP_MKNOD. */
+static int op_mknod(struct fs_ctx *fs, const struct path *base, const char *name, u32 mode)
+{
+	u32 type = mode & S_IFMT;
+	if (type == 0)
+		type = S_IFREG;
+	if (type == S_IFCHR || type == S_IFBLK)
+		return -EPERM;
+	if (type != S_IFIFO && type != S_IFREG)
+		return -EINVAL;
+	if (type == S_IFREG) {
+		struct file *f;
+		int r = vfs_open(fs, base, name, O_CREAT | O_EXCL | O_WRONLY, mode & 07777, &f);
+		if (!r)
+			file_put(f);
+		return r;
+	}
+	return vfs_mknod(fs, base, name, type | (mode & 07777), NULL);
+}
+
+static long do_mknodat(int dfd, u64 upath, u32 mode)
+{
+	char *name = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	long n = strncpy_from_user(name, (const char *)(uintptr_t)upath, PATH_MAX);
+	long r = n < 0 ? n : !name[0] ? -ENOENT : 0;
+	struct path base = { 0 };
+	bool have = false;
+	if (!r && name[0] != '/' && dfd != -100 /* AT_FDCWD */) {
+		struct file *f = fget(current_files(), dfd);
+		if (!f)
+			r = -EBADF;
+		else if (!S_ISDIR(f->path.ino->mode))
+			r = -ENOTDIR;
+		else {
+			base = f->path;
+			path_get(&base);
+			have = true;
+		}
+		if (f)
+			file_put(f);
+	}
+	if (!r)
+		r = op_mknod(current_fs(), have ? &base : NULL, name, mode);
+	if (have)
+		path_put(&base);
+	kfree(name);
+	return r;
+}
+
+static long sys_mknod(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) { return do_mknodat(-100, a0, (u32)a1); }
+static long sys_mknodat(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) { return do_mknodat((int)a0, a1, (u32)a2); }
+SYSCALL(mknod, sys_mknod);
+SYSCALL(mknodat, sys_mknodat);
 
 static long sys_pipe(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) { return do_pipe2(a0, 0); }
 static long sys_pipe2(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) { return do_pipe2(a0, a1); }

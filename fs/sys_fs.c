@@ -265,11 +265,12 @@ static long rw_vec(u64 fd, u64 uiov, u64 cnt, bool write, s64 off)
 		r = -EFAULT;
 	u64 total = 0;
 	for (u64 i = 0; !r && i < cnt; i++) {
-		if ((s64)uv[i].len < 0 || total + uv[i].len > MAX_RW_COUNT) {
-			if ((s64)uv[i].len < 0 || total + uv[i].len > 0x7fffffffffffffffULL)
-				r = -EINVAL;
-			uv[i].len = total >= MAX_RW_COUNT ? 0 : MAX_RW_COUNT - total;
-		}
+		/* a negative length is refused; the total is cut at
+		 * MAX_RW_COUNT (total <= MAX_RW_COUNT throughout), as Linux */
+		if ((s64)uv[i].len < 0)
+			r = -EINVAL;
+		else if (uv[i].len > MAX_RW_COUNT - total)
+			uv[i].len = MAX_RW_COUNT - total;
 		if (!r && !access_ok(uptr(uv[i].base), uv[i].len))
 			r = -EFAULT;
 		kv[i].base = uptr(uv[i].base);

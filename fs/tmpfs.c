@@ -1,6 +1,7 @@
 /* tmpfs.c — the in-memory file system (the root, /tmp): regular files,
  * directories and symbolic links.
  *
+ * Named pipes (S_IFIFO) carry fifo_fops (fs/pipe.c); no data here.
  * Regular files: a sparse array of page-sized chunks (kmalloc'd on first
  * write; a missing chunk reads as zeros), at most TMPFS_MAX_SIZE bytes.
  * Truncation frees chunks past the end and zeroes the tail of the last one,
@@ -70,7 +71,7 @@ u64 tmpfs_pages(void)
 	return __atomic_load_n(&tmpfs_chunk_count, __ATOMIC_RELAXED);
 }
 
-static const struct inode_ops tmpfs_dir_iops, tmpfs_file_iops, tmpfs_link_iops;
+static const struct inode_ops tmpfs_dir_iops, tmpfs_file_iops, tmpfs_link_iops, tmpfs_fifo_iops;
 static const struct file_ops tmpfs_file_fops, tmpfs_dir_fops;
 
 static struct tdirent *find(struct inode *dir, const char *name, size_t len)
@@ -152,6 +153,10 @@ static struct inode *tmpfs_new_inode(struct super *sb, u32 mode, const char *tar
 		iop = &tmpfs_file_iops;
 		fop = &tmpfs_file_fops;
 		break;
+	case S_IFIFO:
+		iop = &tmpfs_fifo_iops;
+		fop = &fifo_fops;
+		break;
 	case S_IFLNK: {
 		size_t n = target ? strlen(target) : 0;
 		link = kmalloc(n + 1, GFP_KERNEL);
@@ -184,7 +189,7 @@ static int tmpfs_create_op(struct inode *dir, const char *name, size_t len, u32 
 			   const char *target, struct inode **out)
 {
 	u32 type = mode & S_IFMT;
-	if (type != S_IFDIR && type != S_IFREG && type != S_IFLNK)
+	if (type != S_IFDIR && type != S_IFREG && type != S_IFLNK && type != S_IFIFO)
 		return -EPERM;
 	if (find(dir, name, len))
 		return -EEXIST;
@@ -530,6 +535,7 @@ static const struct inode_ops tmpfs_file_iops = {
 	.evict = tmpfs_evict,
 };
 static const struct inode_ops tmpfs_link_iops = { .evict = tmpfs_evict };
+static const struct inode_ops tmpfs_fifo_iops = { 0 }; /* the pipe goes with its last end */
 static const struct file_ops tmpfs_file_fops = { .read = tmpfs_read, .write = tmpfs_write };
 static const struct file_ops tmpfs_dir_fops = { .read = NULL };
 

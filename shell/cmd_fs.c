@@ -10,15 +10,7 @@
 
 static const char *fs_errtext(int err)
 {
-	switch (-err) {
-	case 13: return "permission denied";
-	case 20: return "not a directory";
-	case 21: return "is a directory";
-	case 36: return "file name too long";
-	case 40: return "too many levels of symbolic links";
-	case 2: return "no such file or directory";
-	}
-	return errno_text(err);
+	return err == -ENOENT ? "no such file or directory" : errno_text(err);
 }
 
 static int report(const char *cmd, const char *path, int err)

@@ -319,6 +319,30 @@ KTEST(vfs, pipe_two_threads)
 	file_put(w);
 }
 
+/* A pipe opened again through its inode (what /proc/PID/fd/N does) is one
+ * more end: the pipe lives, and has a reader, until the last one closes. */
+KTEST(vfs, pipe_reopen)
+{
+	struct file *r, *w;
+	KT_ASSERT(pipe_create(&r, &w, O_NONBLOCK) == 0);
+	struct file *r2 = file_alloc(&w->path, O_RDONLY | O_NONBLOCK);
+	KT_ASSERT(r2);
+	KT_ASSERT(r2->fop && r2->fop->open);
+	KT_EXPECT_EQ(r2->fop->open(r2->path.ino, r2), 0);
+	KT_EXPECT_EQ(kernel_write(w, "abcd", 4, 0), 4);
+	file_put(r); /* r2 still reads */
+	char b[8];
+	KT_EXPECT_EQ(kernel_read(r2, b, 2, 0), 2);
+	KT_EXPECT_EQ(kernel_write(w, "e", 1, 0), 1);
+	KT_EXPECT_EQ(kernel_read(r2, b, sizeof(b), 0), 3);
+	KT_EXPECT(!memcmp(b, "cde", 3));
+	file_put(r2);
+	KT_EXPECT_EQ(kernel_write(w, "f", 1, 0), -EPIPE);
+	s64 files = vfs_live_files();
+	file_put(w);
+	KT_EXPECT_EQ(vfs_live_files(), files - 1);
+}
+
 KTEST(vfs, tty_canonical)
 {
 	struct file *f;

@@ -388,6 +388,50 @@ static void test_pipes(void **state)
 	assert_int_equal(S1(pipe, (void *)0xffff800000000000ULL), -EFAULT);
 }
 
+static void test_fifo(void **state)
+{
+	(void)state;
+	assert_int_equal(S3(mknod, "/fifo", S_IFIFO | 0644, 0), 0);
+	assert_int_equal(S3(mknod, "/fifo", S_IFIFO | 0644, 0), -EEXIST);
+	assert_int_equal(S3(mknod, "/dev0", S_IFCHR | 0600, 0x103), -EPERM);
+	assert_int_equal(S4(mknodat, AT_FDCWD, "/plain", 0600, 0), 0);
+	struct stat st;
+	assert_int_equal(S2(stat, "/fifo", &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(S2(stat, "/plain", &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* no reader: a non-blocking writer is refused */
+	assert_int_equal(S2(open, "/fifo", O_WRONLY | O_NONBLOCK), -ENXIO);
+	long r = S2(open, "/fifo", O_RDONLY | O_NONBLOCK);
+	assert_true(r >= 0);
+	long w = S2(open, "/fifo", O_WRONLY | O_NONBLOCK);
+	assert_true(w >= 0);
+	char b[8] = { 0 };
+	assert_int_equal(S3(read, r, b, sizeof(b)), -EAGAIN);
+	assert_int_equal(S3(write, w, "fifo", 4), 4);
+	/* another reader shares the same pipe */
+	long r2 = S2(open, "/fifo", O_RDONLY | O_NONBLOCK);
+	assert_int_equal(S3(read, r2, b, 2), 2);
+	assert_int_equal(S3(read, r, b, sizeof(b)), 2);
+	assert_memory_equal(b, "fo", 2);
+	assert_int_equal(S1(close, w), 0);
+	assert_int_equal(S3(read, r, b, sizeof(b)), 0); /* no writer: EOF */
+	assert_int_equal(S1(close, r), 0);
+	assert_int_equal(S1(close, r2), 0);
+	/* the data went with the last close; O_RDWR opens at once */
+	long rw = S2(open, "/fifo", O_RDWR | O_NONBLOCK);
+	assert_true(rw >= 0);
+	assert_int_equal(S3(read, rw, b, sizeof(b)), -EAGAIN);
+	assert_int_equal(S3(write, rw, "x", 1), 1);
+	assert_int_equal(S3(read, rw, b, sizeof(b)), 1);
+	assert_int_equal(S3(lseek, rw, 0, SEEK_SET), -ESPIPE);
+	assert_int_equal(S2(truncate, "/fifo", 0), -EINVAL);
+	assert_int_equal(S1(close, rw), 0);
+	assert_int_equal(S1(unlink, "/fifo"), 0);
+	assert_int_equal(S1(unlink, "/plain"), 0);
+}
+
 static void test_poll_select_sendfile(void **state)
 {
 	(void)state;
@@ -467,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_pipes),
 		cmocka_unit_test(test_poll_select_sendfile),
+		cmocka_unit_test(test_fifo),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
