@@ -182,7 +182,8 @@ __noreturn void proc_exit_group(int status);    /* wait status */
 u64 proc_cpu_ns(struct process *p);             /* proc_lock held */
 u64 proc_user_ns(struct process *p);            /* proc_lock held; account.c */
 void proc_fill_rusage(u64 *ru, u64 cpu_ns, u64 user_ns); /* struct rusage, 18 words */
-void proc_count_gauge(int delta);
+/* proc_lock held: mark p's live threads but except killed and wake them. */
+void proc_kill_threads(struct process *p, struct uthread *except);
 /* signal.c */
 void signal_init_process(struct process *p);
 int signal_send(struct process *p, struct uthread *ut, int sig, const struct ksiginfo *info); /* proc_lock held */

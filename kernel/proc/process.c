@@ -605,6 +605,18 @@ static int copy_strings(struct argbuf *ab, u64 uvec, const char ***out)
 	return 0;
 }
 
+void proc_kill_threads(struct process *p, struct uthread *except)
+{
+	struct list_head *pos;
+	list_for_each(pos, &p->threads) {
+		struct uthread *ut = list_entry(pos, struct uthread, node);
+		if (ut != except && !ut->dead) {
+			ut->killed = true;
+			thread_wake(ut->t);
+		}
+	}
+}
+
 /* Kill every other thread of the current process and wait until they have
  * ended; false if the caller itself was killed meanwhile. */
 static bool kill_other_threads(void)
@@ -612,14 +624,7 @@ static bool kill_other_threads(void)
 	struct uthread *me = current_uthread();
 	struct process *p = me->p;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
-	struct list_head *pos;
-	list_for_each(pos, &p->threads) {
-		struct uthread *ut = list_entry(pos, struct uthread, node);
-		if (ut != me && !ut->dead) {
-			ut->killed = true;
-			thread_wake(ut->t);
-		}
-	}
+	proc_kill_threads(p, me);
 	spin_unlock_irqrestore(&proc_lock, f);
 	wait_event(exit_wq, READ_ONCE(p->nr_live) == 1 || READ_ONCE(me->killed));
 	return !READ_ONCE(me->killed);
@@ -807,7 +812,6 @@ void proc_exit_thread(void)
 			signal_notify_parent(p, 0, p->exit_status);
 		}
 		spin_unlock_irqrestore(&proc_lock, f);
-		proc_count_gauge(0);
 	} else {
 		t->uvm = NULL;
 		uvm_activate(NULL);
@@ -824,14 +828,7 @@ void proc_exit_group(int status)
 	if (!p->group_exit) {
 		p->group_exit = true;
 		p->exit_status = status;
-		struct list_head *pos;
-		list_for_each(pos, &p->threads) {
-			struct uthread *ut = list_entry(pos, struct uthread, node);
-			if (ut != me && !ut->dead) {
-				ut->killed = true;
-				thread_wake(ut->t);
-			}
-		}
+		proc_kill_threads(p, me);
 	}
 	spin_unlock_irqrestore(&proc_lock, f);
 	proc_exit_thread();
@@ -854,8 +851,6 @@ static long sys_exit_group(u64 code)
 }
 SYSCALL(exit, sys_exit);
 SYSCALL(exit_group, sys_exit_group);
-
-void proc_count_gauge(int delta) { (void)delta; }
 
 /* ---- wait ---- */
 
@@ -889,7 +884,6 @@ static void reap(struct process *c)
 	spin_unlock_irqrestore(&proc_lock, f);
 	kfree(sh);
 	kfree(c);
-	proc_count_gauge(-1);
 }
 
 /* The core of wait4 and waitid for parent self. Returns the pid, 0

@@ -104,14 +104,7 @@ static void kill_process_now(struct process *p, int status)
 		p->exit_status = status;
 	}
 	p->stopped = false;
-	struct list_head *pos;
-	list_for_each(pos, &p->threads) {
-		struct uthread *ut = list_entry(pos, struct uthread, node);
-		if (!ut->dead) {
-			ut->killed = true;
-			thread_wake(ut->t);
-		}
-	}
+	proc_kill_threads(p, NULL);
 }
 
 int signal_send(struct process *p, struct uthread *ut, int sig, const struct ksiginfo *info)
