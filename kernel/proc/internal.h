@@ -133,7 +133,8 @@ struct process {
 	/* proc_lock: */
 	int pgid, sid;
 	char comm[16];
-	struct process *parent;         /* NULL: the kernel (kproc) */
+	struct process *parent;         /* &kproc: the kernel */
+	int ppid;                       /* parent->pid, also readable without the lock */
 	struct list_head children;      /* of process.sibling */
 	struct list_head sibling;
 	struct list_head all;           /* every process, by pid */

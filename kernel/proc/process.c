@@ -426,6 +426,7 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 		p->exit_signal = exit_sig;
 		struct process *pp = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
 		p->parent = pp;
+		WRITE_ONCE(p->ppid, pp->pid);
 		list_add_tail(&p->sibling, &pp->children);
 		list_add_tail(&p->all, &proc_all);
 	}
@@ -514,6 +515,7 @@ int proc_spawn(const struct proc_spawn *a)
 	p->sid = a->foreground || a->init ? p->pid : 0;
 	p->exit_signal = SIGCHLD;
 	p->parent = &kproc;
+	p->ppid = 0;
 	list_add_tail(&p->sibling, &kproc.children);
 	list_add_tail(&p->all, &proc_all);
 	list_add_tail(&ut->node, &p->threads);
@@ -757,6 +759,7 @@ static void reparent_children(struct process *p)
 		struct process *c = list_first_entry(&p->children, struct process, sibling);
 		list_del(&c->sibling);
 		c->parent = np;
+		WRITE_ONCE(c->ppid, np->pid);
 		c->autoreap = np == &kproc;
 		list_add_tail(&c->sibling, &np->children);
 		if (c->state == PROC_ZOMBIE)
@@ -804,6 +807,7 @@ void proc_exit_thread(void)
 			 * ignored or SA_NOCLDWAIT): the kernel reaps it */
 			list_del(&p->sibling);
 			p->parent = &kproc;
+			WRITE_ONCE(p->ppid, 0);
 			p->autoreap = true;
 			list_add_tail(&p->sibling, &kproc.children);
 			wake_up_all(&kproc.child_wq);
@@ -1099,13 +1103,7 @@ static int kreaper(void *arg)
 
 static long sys_getpid(void) { return current_process()->pid; }
 static long sys_gettid(void) { return current_thread()->tid; }
-static long sys_getppid(void)
-{
-	irqflags_t f = spin_lock_irqsave(&proc_lock);
-	int r = current_process()->parent ? current_process()->parent->pid : 0;
-	spin_unlock_irqrestore(&proc_lock, f);
-	return r;
-}
+static long sys_getppid(void) { return READ_ONCE(current_process()->ppid); }
 static long sys_set_tid_address(u64 tidptr)
 {
 	current_uthread()->clear_child_tid = tidptr;
