@@ -7,6 +7,7 @@
  * ABI: release "6.1.0-rayos" (the Linux version whose semantics are
  * followed), version "RayOS" so that the kernel is still named, nodename
  * "rayos". */
+#include <rayos/loadavg.h>
 #include <rayos/mm.h>
 #include <rayos/random.h>
 #include <rayos/string.h>
@@ -79,7 +80,10 @@ static long sys_sysinfo(u64 ubuf)
 	struct mem_stats ms;
 	mm_stats(&ms);
 	si.uptime = (s64)(clock_monotonic_ns() / NSEC_PER_SEC);
-	/* loads: no load average is kept yet: 0 */
+	u64 avg[3];
+	loadavg_get(avg); /* fixed point, LOAD_FSHIFT bits; sysinfo wants 16 */
+	for (int i = 0; i < 3; i++)
+		si.loads[i] = avg[i] << (16 - LOAD_FSHIFT);
 	si.totalram = ms.total_bytes;
 	si.freeram = ms.free_bytes;
 	si.procs = (u16)proc_nr_user_threads();
