@@ -2,7 +2,10 @@
  * [ARGS...]` starts PATH as a new process in the foreground of the console
  * (fds 0-2 on /dev/console, its own process group and session, made the
  * tty's foreground group so that ^C sends it SIGINT), waits for it and
- * reports how it ended when that is not a zero exit status. */
+ * reports how it ended when that is not a zero exit status. A program
+ * that stops is killed (no job control here). Programs it leaves running
+ * in the background keep the console open: the tty then takes the input
+ * and the shell only gets it back when they end. */
 #include <rayos/errno.h>
 #include <rayos/proc.h>
 #include <rayos/shell.h>
@@ -24,11 +27,22 @@ static int cmd_run(int argc, char **argv)
 		return pid;
 	}
 	int status = 0;
-	int r = proc_wait_kernel(pid, &status, 0);
+	int r = proc_wait_kernel_stopped(pid, &status, 0);
 	tty_set_foreground(0);
 	if (r) {
 		shell_printf("run: waiting for pid %d: %s\n", pid, errno_text(r));
 		return r;
+	}
+	if ((status & 0xff) == 0x7f) {
+		/* stopped: the kernel shell has no job control, and a stopped
+		 * program holding the console would keep its input from the
+		 * shell: end it */
+		shell_printf("pid %d stopped by signal %s: the kernel shell has no job control; killing it\n",
+			     pid, signal_name((status >> 8) & 0xff));
+		proc_kill(pid, 9);
+		r = proc_wait_kernel(pid, &status, 0);
+		if (r)
+			return r;
 	}
 	int sig = status & 0x7f;
 	if (sig)

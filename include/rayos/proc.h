@@ -124,6 +124,11 @@ int proc_spawn(const struct proc_spawn *a);
  * and reap it: 0 with the Linux wait status in *status, -ECHILD, or
  * -ETIMEDOUT after timeout_ns (0: no timeout). */
 int proc_wait_kernel(int pid, int *status, u64 timeout_ns);
+/* The same, also returning when the process stops (status (sig << 8) |
+ * 0x7f, Linux's WIFSTOPPED); proc_disown(pid) hands a process the kernel
+ * started to the kernel's reaper (nobody will wait for it). */
+int proc_wait_kernel_stopped(int pid, int *status, u64 timeout_ns);
+void proc_disown(int pid);
 /* Signal names ("SIGINT") for messages; "SIG?" for unknown numbers. */
 const char *signal_name(int sig);
 /* The pid of a process (for code that only holds a struct process *). */

@@ -1058,15 +1058,37 @@ static long sys_waitid(u64 idtype, u64 id, u64 uinfo, u64 options, u64 urusage)
 }
 SYSCALL(waitid, sys_waitid);
 
-int proc_wait_kernel(int pid, int *status, u64 timeout_ns)
+static int wait_kernel(int pid, int options, int *status, u64 timeout_ns)
 {
 	struct wait_result res = { 0 };
-	long r = do_wait(&kproc, pid, WEXITED, &res, timeout_ns);
+	long r = do_wait(&kproc, pid, options, &res, timeout_ns);
 	if (r < 0)
 		return (int)r;
 	if (status)
 		*status = res.status;
 	return 0;
+}
+
+int proc_wait_kernel(int pid, int *status, u64 timeout_ns)
+{
+	return wait_kernel(pid, WEXITED, status, timeout_ns);
+}
+
+int proc_wait_kernel_stopped(int pid, int *status, u64 timeout_ns)
+{
+	return wait_kernel(pid, WEXITED | WUNTRACED, status, timeout_ns);
+}
+
+void proc_disown(int pid)
+{
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	if (p && p->parent == &kproc) {
+		p->autoreap = true;
+		if (p->state == PROC_ZOMBIE)
+			wake_up_all(&kproc.child_wq);
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
 }
 
 /* The kernel's reaper: ends orphans nobody else will wait for. */

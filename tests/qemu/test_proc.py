@@ -149,6 +149,15 @@ def test_busybox_pipes_status_and_ps(vm):
 
 
 @needs_busybox
+def test_stopped_foreground_program_is_killed(vm):
+    out = vm.cmd("run /bin/sh -c 'kill -STOP $$; echo never'", timeout=60)
+    assert "stopped by signal SIGSTOP" in out, out
+    assert out.rstrip().endswith("killed by signal SIGKILL"), out
+    assert "never" not in out.replace("echo never", ""), out
+    assert vm.cmd("echo console back") == "console back"
+
+
+@needs_busybox
 def test_ctrl_c_interrupts_the_foreground_program(vm):
     vm.send("run /bin/sleep 30\r")
     time.sleep(1.5)
