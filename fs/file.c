@@ -90,15 +90,24 @@ struct file *fget(struct files *t, int fd)
 	return f;
 }
 
+/* The number of fds the caller may use: its RLIMIT_NOFILE soft limit
+ * (proc.h), capped by the table size; the whole table in kernel threads. */
+int fd_limit(void)
+{
+	u64 l = proc_nofile_limit();
+	return l < NOFILE_MAX ? (int)l : NOFILE_MAX;
+}
+
 int fd_install(struct files *t, struct file *f, int min, bool cloexec)
 {
-	if (min < 0 || min >= NOFILE_MAX)
+	int lim = fd_limit();
+	if (min < 0 || min >= lim)
 		return -EINVAL;
 	spin_lock(&t->lock);
 	int fd = MAX(min, t->next_hint);
-	while (fd < NOFILE_MAX && t->fd[fd])
+	while (fd < lim && t->fd[fd])
 		fd++;
-	if (fd == NOFILE_MAX) {
+	if (fd >= lim) {
 		spin_unlock(&t->lock);
 		return -EMFILE;
 	}
@@ -112,7 +121,7 @@ int fd_install(struct files *t, struct file *f, int min, bool cloexec)
 
 int fd_install_at(struct files *t, struct file *f, int fd, bool cloexec)
 {
-	if (fd < 0 || fd >= NOFILE_MAX)
+	if (fd < 0 || fd >= fd_limit())
 		return -EBADF;
 	spin_lock(&t->lock);
 	struct file *old = t->fd[fd];
@@ -286,4 +295,15 @@ u32 fs_ctx_umask(struct fs_ctx *c, int set)
 		c->umask = (u32)set & 0777;
 	spin_unlock(&c->lock);
 	return old;
+}
+
+/* vfs.h: for mmap(2) in the process code. */
+struct file *vfs_fget_current(int fd, u32 *access, bool *regular)
+{
+	struct file *f = fget(current_files(), fd);
+	if (f && access)
+		*access = f->mode_access;
+	if (f && regular)
+		*regular = f->path.ino && S_ISREG(f->path.ino->mode);
+	return f;
 }

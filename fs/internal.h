@@ -373,6 +373,7 @@ struct fs_ctx {
 };
 /* A new reference to fd's file, or NULL. */
 struct file *fget(struct files *fs, int fd);
+int fd_limit(void); /* RLIMIT_NOFILE of the caller, capped at NOFILE_MAX */
 /* Install f (the caller's reference moves in) at the lowest free fd >=
  * min: the fd or -EMFILE. */
 int fd_install(struct files *fs, struct file *f, int min, bool cloexec);

@@ -756,7 +756,7 @@ static long do_dup3(int oldfd, int newfd, u32 flags)
 {
 	if (flags & ~O_CLOEXEC)
 		return -EINVAL;
-	if (newfd < 0 || newfd >= NOFILE_MAX)
+	if (newfd < 0 || newfd >= fd_limit())
 		return -EBADF;
 	struct file *f = fd_file(oldfd);
 	if (!f)
@@ -801,7 +801,7 @@ SYSFN(fcntl)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a2 >= NOFILE_MAX) {
+		if (a2 >= (u64)fd_limit()) {
 			r = -EINVAL;
 			break;
 		}

@@ -25,6 +25,7 @@
 #include <rayos/panic.h>
 #include <rayos/power.h>
 #include <rayos/printf.h>
+#include <rayos/proc.h>
 #include <rayos/serial.h>
 #include <rayos/shell.h>
 #include <rayos/thread.h>
@@ -65,6 +66,25 @@ static void run_boot_ktests(void)
 	power_off();
 }
 
+/* init=PATH: run PATH as pid 1 on the console; when it ends, say how and
+ * fall back to the kernel shell (Linux would panic). */
+static void run_init(void)
+{
+	const char *argv[] = { kopt.init, NULL };
+	struct proc_spawn a = { .path = kopt.init, .argv = argv, .console = true, .foreground = true,
+				.init = true };
+	int pid = proc_spawn(&a);
+	if (pid < 0) {
+		pr_err("boot", "init=%s: cannot start it (error %d); starting the kernel shell", kopt.init, pid);
+		return;
+	}
+	pr_info("boot", "init=%s started as pid %d", kopt.init, pid);
+	int status = 0;
+	proc_wait_kernel(pid, &status, 0);
+	tty_set_foreground(0);
+	pr_warn("boot", "init exited (wait status 0x%x); starting the kernel shell", status);
+}
+
 void kmain(u32 protocol, u32 info, u64 boot_tsc)
 {
 	serial_early_init();
@@ -102,11 +122,11 @@ void kmain(u32 protocol, u32 info, u64 boot_tsc)
 	uvm_init();
 	loadavg_init();
 	vfs_init();
+	proc_init();
 
 	if (kopt.ktest[0])
 		run_boot_ktests();
 	if (kopt.init[0])
-		pr_warn("boot", "init=%s: user programs are not supported yet; starting the kernel shell",
-			kopt.init);
+		run_init();
 	shell_run();
 }

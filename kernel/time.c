@@ -65,6 +65,13 @@ void clock_set_wall_base(s64 unix_seconds)
 	wall_base_ns = clock_monotonic_ns();
 }
 
+s64 clock_realtime_ns(void)
+{
+	if (wall_base < 0)
+		return (s64)clock_monotonic_ns();
+	return wall_base * (s64)NSEC_PER_SEC + (s64)(clock_monotonic_ns() - wall_base_ns);
+}
+
 s64 clock_wall_seconds(void)
 {
 	if (wall_base < 0)

@@ -8,6 +8,7 @@
 #include <rayos/time.h>
 #include <rayos/mm.h>
 #include <rayos/printf.h>
+#include <rayos/proc.h>
 
 static u64 cpu_ns_snapshot(struct thread *t)
 {
@@ -68,9 +69,13 @@ static void prio_text(struct thread *t, char *buf, size_t n)
 static void ps_line(struct thread *t, void *ctx)
 {
 	(void)ctx;
-	char prio[48];
+	char prio[48], pid[12] = "-";
 	prio_text(t, prio, sizeof(prio));
 	u64 ns = cpu_ns_snapshot(t);
+	/* a thread's process outlives it (freed after its threads are joined) */
+	if (t->proc)
+		snprintf(pid, sizeof(pid), "%d", proc_pid_of(t->proc));
+	shell_printf("%5s ", pid);
 	shell_printf("%5u %-15s %-9s %-8s %-15s %3u %16llx %7llu.%03llu\n", t->tid, t->name,
 		     thread_state_name(t->state), t->class ? t->class->name : "?", prio, t->cpu,
 		     (unsigned long long)t->affinity, (unsigned long long)(ns / NSEC_PER_SEC),
@@ -82,13 +87,13 @@ static int cmd_ps(int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return -EINVAL;
-	shell_printf("%5s %-15s %-9s %-8s %-15s %3s %16s %11s\n", "TID", "NAME", "STATE", "CLASS",
+	shell_printf("%5s %5s %-15s %-9s %-8s %-15s %3s %16s %11s\n", "PID", "TID", "NAME", "STATE", "CLASS",
 		     "PRIO", "CPU", "AFFINITY", "CPU TIME s");
 	thread_for_each(ps_line, NULL);
 	return 0;
 }
 SHELL_CMD(ps, "ps", "ps",
-	  "list threads: id, name, state, class, priority, nice, share policy and tickets or sporadic priorities, CPU, affinity, CPU time",
+	  "list threads: process id (- for kernel threads), thread id, name, state, class, priority, nice, deadline, share policy and tickets or sporadic priorities, CPU, affinity, CPU time",
 	  cmd_ps);
 
 /* ---- top ---- */
@@ -333,6 +338,8 @@ static int parse_tid(const char *s, u32 *tid)
 static int do_stop(struct thread *t, void *ctx)
 {
 	(void)ctx;
+	if (t->proc) /* a user thread: its process gets SIGKILL */
+		return proc_kill(proc_pid_of(t->proc), 9) ? -ENOENT : 0;
 	if (t == current_thread() || t->policy == SCHED_IDLE)
 		return -EPERM;
 	thread_stop(t);
@@ -353,7 +360,7 @@ static int cmd_kill(int argc, char **argv)
 		shell_printf("kill: asked thread %u to stop\n", tid);
 	return r == 0 ? 0 : r == -EPERM ? -EPERM : -ENOENT;
 }
-SHELL_CMD(kill, "kill", "kill ID", "ask kernel thread ID to stop", cmd_kill);
+SHELL_CMD(kill, "kill", "kill ID", "ask kernel thread ID to stop (a user thread: SIGKILL to its process)", cmd_kill);
 
 static int do_nice(struct thread *t, void *ctx)
 {

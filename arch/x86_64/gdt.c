@@ -10,6 +10,8 @@
 #include <rayos/string.h>
 #include "x86.h"
 
+void syscall_init_cpu(void); /* usermode.c */
+
 struct tss {
 	u32 reserved0;
 	u64 rsp[3];
@@ -72,6 +74,17 @@ void gdt_init_cpu(u32 cpu, u8 *ist[3])
 	c->id = cpu;
 	wrmsr(MSR_GS_BASE, (u64)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	syscall_init_cpu();
+}
+
+/* The stack the CPU switches to on an interrupt from user mode (TSS.rsp0)
+ * and the one syscall_entry loads: the running thread's kernel stack top.
+ * Called by the context switch on the CPU itself. */
+void arch_set_kernel_stack(u64 top)
+{
+	struct cpu *c = this_cpu();
+	tss[c->id].rsp[0] = top;
+	c->kstack_top = top;
 }
 
 void gdt_init(void)

@@ -169,6 +169,7 @@ static void report_exception(struct trap_frame *f)
 	panic_end("exception");
 }
 
+void user_exception(struct trap_frame *f); /* usermode.c */
 extern const char uaccess_text_start[], uaccess_text_end[];
 
 /* A user-access instruction of uaccess.S (not a probe: probes of user
@@ -203,6 +204,12 @@ static bool user_page_fault(struct trap_frame *f)
 		if (irqs_were_on)
 			arch_irq_enable();
 		int r = uvm_fault(t->uvm, addr, (u32)f->error);
+		if (r == -ENOMEM && user) {
+			/* out of memory: kill the largest process; the fault is
+			 * retried (or this thread was the one killed) */
+			proc_out_of_memory("user page fault");
+			r = 0;
+		}
 		arch_irq_disable();
 		if (r == 0)
 			return true;
@@ -220,9 +227,15 @@ void trap_entry(struct trap_frame *f)
 {
 	if (uaccess_smap) /* user access closed in every handler (iretq restores it) */
 		__asm__ volatile("clac" ::: "memory");
+	if (f->cs & 3)
+		proc_user_entry(); /* user-time accounting; interrupts are off */
 	if (f->vector < 32) {
 		if (f->vector == 14 && user_page_fault(f))
 			return;
+		if ((f->cs & 3) && f->vector != 2 && f->vector != 8 && f->vector != 18) {
+			user_exception(f); /* a signal, never a kernel report */
+			return;
+		}
 		if (fixup_fault(f))
 			return;
 		report_exception(f);

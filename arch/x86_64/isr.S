@@ -2,7 +2,14 @@
  * Each stub pushes a dummy error code where the CPU pushes none, then the
  * vector, saves the general registers into struct trap_frame (trap.h) and
  * calls trap_entry(frame). Frame pointer is chained so backtraces from a
- * trap walk into the interrupted code. */
+ * trap walk into the interrupted code.
+ *
+ * GS: an entry from user mode (CS RPL 3) does swapgs so that %gs:0 is the
+ * CPU's struct cpu again, and leaves through user_return (syscall.S:
+ * signals, rescheduling, swapgs, iretq). NMI, double fault and machine
+ * check may arrive between a swapgs and the iretq/sysretq of kernel code:
+ * for them the GS base MSR decides (a user GS base is below the kernel
+ * half); they only report and halt, so they never swap back. */
 	.text
 	.altmacro
 
@@ -47,6 +54,23 @@ isr_common:
 	push %r13
 	push %r14
 	push %r15
+	testb $3, 18*8(%rsp)      /* cs of the interrupted code */
+	jz 1f
+	swapgs
+	jmp 3f
+1:	mov 15*8(%rsp), %rax      /* vector */
+	cmp $2, %rax
+	je 2f
+	cmp $8, %rax
+	je 2f
+	cmp $18, %rax
+	jne 3f
+2:	mov $0xC0000101, %ecx     /* MSR_GS_BASE */
+	rdmsr
+	test %edx, %edx
+	js 3f                     /* a kernel address: GS is already ours */
+	swapgs
+3:
 	mov %rsp, %rdi
 	/* chain a frame: [rbp] = interrupted rbp, [rbp+8] = interrupted rip */
 	pushq 17*8(%rsp)          /* rip from the hardware frame */
@@ -54,6 +78,8 @@ isr_common:
 	mov %rsp, %rbp
 	call trap_entry
 	add $16, %rsp
+	testb $3, 18*8(%rsp)
+	jnz user_return           /* back to user mode (syscall.S) */
 	pop %r15
 	pop %r14
 	pop %r13

@@ -3,12 +3,7 @@
 #define ARCH_TRAP_H
 #include <rayos/types.h>
 
-struct trap_frame {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	u64 vector, error;
-	u64 rip, cs, rflags, rsp, ss; /* pushed by the CPU */
-};
+#include <rayos/arch_thread.h> /* struct trap_frame */
 
 #define VEC_IRQ_BASE   0x20
 #define VEC_LAPIC_TIMER 0xEF

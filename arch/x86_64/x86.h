@@ -13,6 +13,11 @@
 #define MSR_GS_BASE       0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102
 #define MSR_APIC_BASE     0x1B
+#define MSR_STAR          0xC0000081
+#define MSR_LSTAR         0xC0000082
+#define MSR_FMASK         0xC0000084
+#define MSR_FS_BASE       0xC0000100
+#define EFER_SCE          (1ULL << 0)
 #define MSR_TSC_DEADLINE  0x6E0
 
 #define GDT_KCODE 0x08

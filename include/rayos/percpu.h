@@ -19,6 +19,14 @@ struct cpu {
 	int preempt_count;     /* > 0: no preemption (spinlocks, IRQs, explicit) */
 	u64 irq_time_ns;       /* time spent in interrupt handlers */
 	u64 irq_enter_cycles;
+	/* user mode (arch/x86_64/syscall.S reads these at fixed offsets,
+	 * checked in arch/x86_64/usermode.c) */
+	u64 kstack_top;        /* top of the running thread's kernel stack */
+	u64 user_rsp;          /* scratch: user %rsp during syscall entry */
+	/* user-time accounting (kernel/proc/account.c; the scheduler's
+	 * account() moves user_cycles into rq->time_user) */
+	u64 user_since;        /* cycle counter at the last return to user mode; 0 in the kernel */
+	u64 user_cycles;       /* cycles spent in user mode, ever */
 };
 
 extern struct cpu cpus[MAX_CPUS];

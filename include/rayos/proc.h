@@ -10,6 +10,7 @@
 #ifndef RAYOS_PROC_H
 #define RAYOS_PROC_H
 #include <rayos/types.h>
+#include <rayos/thread.h>
 
 struct process;
 struct files;
@@ -39,6 +40,9 @@ void proc_fault_signal(u64 addr, u32 err);
 /* The current process id, process group, session (0 in kernel threads). */
 int proc_pid(void);
 int proc_pgid(void);
+/* The current process's RLIMIT_NOFILE soft limit (~0 in kernel threads):
+ * the VFS hands out fds below it. */
+u64 proc_nofile_limit(void);
 
 /* procfs reads these (fs/procfs.c); each fills buf with the Linux format
  * and returns the length, or -ENOENT when pid does not exist. */
@@ -49,5 +53,100 @@ int proc_read_cmdline(int pid, char *buf, size_t size); /* NUL-separated */
 int proc_read_comm(int pid, char *buf, size_t size);    /* name + "\n" */
 /* Threads of pid as tids (for /proc/PID/task): count or -ENOENT. */
 int proc_tids(int pid, int *out, int max);
+
+
+/* ---- additions by the process work (kernel/proc/) ---- */
+
+/* Sleep on wq until cond holds (0) or a signal is pending for the current
+ * thread (-EINTR); a kernel thread never sees signals. The signal sender
+ * wakes the thread (thread_wake), so no wake-up on wq is needed for it. */
+#define wait_event_interruptible(wq, cond)                            \
+	({                                                            \
+		int __wr = 0;                                         \
+		struct waiter __w = { 0 };                            \
+		for (;;) {                                            \
+			wait_prepare(&(wq), &__w);                    \
+			if (cond)                                     \
+				break;                                \
+			if (signal_pending()) {                       \
+				__wr = -EINTR;                        \
+				break;                                \
+			}                                             \
+			schedule();                                   \
+		}                                                     \
+		wait_finish(&(wq), &__w);                             \
+		__wr;                                                 \
+	})
+
+/* Boot: the dispatcher table, the process caches, the kernel reaper. */
+void proc_init(void);
+
+/* Called by the arch on every return to user mode (interrupts on): is
+ * there work (a deliverable signal, a kill, a stop), and do it (builds
+ * signal frames in *regs, or ends the thread). */
+struct trap_frame;
+bool proc_user_work_pending(void);
+/* User-time accounting (kernel/proc/account.c), interrupts off: the first
+ * thing after an entry from user mode, the last before returning to it. */
+void proc_user_entry(void);
+void proc_user_exit(void);
+void proc_user_work(struct trap_frame *regs);
+/* A CPU exception in user mode: force signal sig (a blocked or ignored one
+ * kills, as Linux's force_sig) with si_code and si_addr. */
+void proc_force_signal(int sig, int code, u64 addr);
+/* A user-mode page fault: uvm_fault, then OOM kill or SIGSEGV. */
+void proc_user_page_fault(u64 addr, u32 err);
+/* Memory ran out for a process (a fault or an allocation got -ENOMEM):
+ * the OOM killer sends SIGKILL to the process with the most resident
+ * pages (kernel/proc/oom.c). */
+void proc_out_of_memory(const char *why);
+
+/* Start a program from the kernel (the `run` command, init=, tests).
+ * Exactly one of path (executed like execve) and setup (called in the new
+ * process with its empty address space active; fills *entry and *sp) is
+ * set. console: fds 0-2 on /dev/console; foreground: the process gets its
+ * own process group and session and becomes the tty's foreground group.
+ * The process's parent is the kernel (pid 0) unless init is set (it then
+ * becomes pid 1's role: orphans are reparented to it). Returns the pid or
+ * -errno (the exec errors when path is set). */
+struct uvm;
+struct proc_spawn {
+	const char *path;
+	const char *const *argv;        /* NULL: { path } */
+	const char *const *envp;        /* NULL: a default environment */
+	int (*setup)(struct uvm *vm, void *ctx, u64 *entry, u64 *sp);
+	void *ctx;
+	const char *name;               /* comm for setup programs */
+	bool console, foreground, init;
+};
+int proc_spawn(const struct proc_spawn *a);
+/* Wait (from a kernel thread) for process pid started by proc_spawn to end
+ * and reap it: 0 with the Linux wait status in *status, -ECHILD, or
+ * -ETIMEDOUT after timeout_ns (0: no timeout). */
+int proc_wait_kernel(int pid, int *status, u64 timeout_ns);
+/* The same, also returning when the process stops (status (sig << 8) |
+ * 0x7f, Linux's WIFSTOPPED); proc_disown(pid) hands a process the kernel
+ * started to the kernel's reaper (nobody will wait for it). */
+int proc_wait_kernel_stopped(int pid, int *status, u64 timeout_ns);
+void proc_disown(int pid);
+/* Signal names ("SIGINT") for messages; "SIG?" for unknown numbers. */
+const char *signal_name(int sig);
+/* The pid of a process (for code that only holds a struct process *). */
+int proc_pid_of(const struct process *p);
+/* Processes that exist (zombies included), for the rayos_processes gauge. */
+int proc_count(void);
+/* Visit every process with its threads (proc_lock held: fn must not sleep). */
+struct proc_info {
+	int pid, ppid, pgid, sid, nr_threads;
+	char comm[16];
+	char state;
+	int tids[16];
+	int nr_tids;
+};
+void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx);
+/* SCHED_DEADLINE (kernel/proc/sched_dl_glue.c): 0 or -EINVAL / -EBUSY. */
+int proc_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period);
+/* The parameters of a SCHED_DEADLINE thread (ns): 0 or -EINVAL. */
+int proc_get_deadline(struct thread *t, u64 *runtime, u64 *deadline, u64 *period);
 
 #endif

@@ -99,6 +99,7 @@ struct rq;
 struct thread;
 struct process;
 struct uvm;
+struct uthread;
 
 /* Per-thread state of the fair class (kernel/sched/fair.c). vruntime is
  * compared wrap-safely ((s64)(a - b)); it is meaningful relative to the
@@ -305,6 +306,7 @@ struct rq {
 	u64 time_user, time_kernel, time_irq, time_idle;
 	u64 acct_last;         /* clock of the last accounting */
 	u64 irq_seen;          /* cpu->irq_time_ns already accounted */
+	u64 user_seen;         /* cpu->user_cycles already accounted */
 	/* hand-over from schedule() to the thread that runs next */
 	struct thread *prev_thread, *migrate_thread;
 	struct timer_event slice_timer, balance_timer, class_timer;
@@ -346,6 +348,7 @@ struct thread {
 	struct process *proc;   /* the process it belongs to (kernel/proc) */
 	struct uvm *uvm;        /* the address space it runs in (mm/uvm.c);
 				 * the switch activates it when it differs */
+	struct uthread *uthread;/* per-thread user state (kernel/proc), or NULL */
 	struct timer_event sleep_timer;
 	bool detached;
 	bool stop_requested;

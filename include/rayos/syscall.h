@@ -8,7 +8,10 @@
  * receives the raw register arguments (rdi, rsi, rdx, r10, r8, r9); it
  * validates them fully before changing any state, reaches user memory only
  * through uaccess.h, and returns a value or a negative errno (Linux
- * numbers). Numbers are Linux x86_64's (syscall_nr.h). */
+ * numbers). Numbers are Linux x86_64's (syscall_nr.h).
+ * An implementation may declare fewer parameters than six (the SysV ABI
+ * passes them in registers; unused ones are ignored): the cast through
+ * void (*)(void) keeps -Wcast-function-type quiet. */
 #ifndef RAYOS_SYSCALL_H
 #define RAYOS_SYSCALL_H
 #include <rayos/types.h>
@@ -25,7 +28,13 @@ struct syscall_entry {
 #define SYSCALL(name_, fn_)                                                     \
 	static const struct syscall_entry __syscall_##name_ __used             \
 	__section("rayos_syscalls") __attribute__((aligned(8))) = {             \
-		SYS_##name_, #name_, (syscall_fn_t)(fn_)                        \
+		SYS_##name_, #name_, (syscall_fn_t)(void (*)(void))(fn_)                        \
 	}
+
+/* The name an implementation registered (NULL: none), for messages. */
+const char *syscall_name(u32 nr);
+/* Counters (tests): calls so far, and -ENOSYS answers for number nr. */
+s64 syscall_total_count(void);
+s64 syscall_enosys_count(u64 nr);
 
 #endif

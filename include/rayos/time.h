@@ -36,6 +36,8 @@ u64 cycles_to_ns(u64 cycles);
 /* Wall clock: seconds since the Unix epoch, from the RTC at boot. */
 void clock_set_wall_base(s64 unix_seconds_at_boot_ns_zero);
 s64 clock_wall_seconds(void); /* -1 if no RTC */
+/* Wall clock in ns since the epoch (monotonic time when there is no RTC). */
+s64 clock_realtime_ns(void);
 struct tm_simple { int year, mon, mday, hour, min, sec; };
 void time_unix_to_tm(s64 t, struct tm_simple *tm);
 s64 time_tm_to_unix(const struct tm_simple *tm);

@@ -60,5 +60,36 @@ typedef int64_t  s64;
 #define ENODATA 61
 #define EOVERFLOW 75
 #define ETIMEDOUT 110
+/* process work (kernel/proc) */
+#ifndef ESRCH
+#define ESRCH 3
+#endif
+#ifndef EINTR
+#define EINTR 4
+#endif
+#ifndef ECHILD
+#define ECHILD 10
+#endif
+#ifndef EACCES
+#define EACCES 13
+#endif
+#ifndef ENOTDIR
+#define ENOTDIR 20
+#endif
+#ifndef ENAMETOOLONG
+#define ENAMETOOLONG 36
+#endif
+#ifndef ELOOP
+#define ELOOP 40
+#endif
+#ifndef EOPNOTSUPP
+#define EOPNOTSUPP 95
+#endif
+#ifndef ERESTARTSYS
+#define ERESTARTSYS 512
+#endif
+#ifndef ERESTARTNOHAND
+#define ERESTARTNOHAND 514 /* kernel only: -EINTR unless no handler runs (then restarted) */
+#endif
 
 #endif

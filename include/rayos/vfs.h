@@ -77,4 +77,10 @@ int vfs_ksymlink(const char *target, const char *path);
  * reason in why for a malformed one). */
 int vfs_unpack_cpio(const void *data, size_t len, char *why, size_t why_size);
 
+/* The open file behind fd of the current process, with a reference
+ * (file_put it), or NULL; *access gets its O_ACCMODE bits (0 read-only,
+ * 1 write-only, 2 read-write), *regular whether it is a regular file. For
+ * mmap(2) (kernel/proc/sys_mm.c). */
+struct file *vfs_fget_current(int fd, u32 *access, bool *regular);
+
 #endif

@@ -10,7 +10,7 @@
 #include <rayos/string.h>
 
 struct buf {
-	char text[65536]; /* the whole registry: grows with every subsystem */
+	char text[65536]; /* the whole export: grows with every subsystem */
 	size_t len;
 	bool overflow;
 };

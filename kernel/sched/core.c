@@ -41,8 +41,9 @@
  * Lock order: two run queues by ascending CPU number; rq->lock before
  * timer locks and before deadline.c's dl_bw_lock (innermost); thread_lock
  * is never taken inside rq->lock.
- * Accounting: rq->time_* by mode (idle, kernel, irq; user with the user-mode
- * issue), thread->sum_exec for each thread. */
+ * Accounting: rq->time_* by mode (idle, kernel, irq, user: the cycles the
+ * user-mode entry and exit code count in cpu->user_cycles),
+ * thread->sum_exec for each thread. */
 #include <rayos/thread.h>
 #include <rayos/sync.h>
 #include <rayos/rt.h>
@@ -95,10 +96,18 @@ static void account(struct rq *rq, u64 now)
 		irq = delta;
 	rq->acct_last = now;
 	rq->time_irq += irq;
-	if (rq->curr == rq->idle)
+	/* user mode: the cycles the entry code counted (cpu->user_cycles) */
+	u64 uc = READ_ONCE(c->user_cycles) - rq->user_seen;
+	rq->user_seen += uc;
+	u64 user = uc ? cycles_to_ns(uc) : 0;
+	if (user > delta - irq)
+		user = delta - irq;
+	if (rq->curr == rq->idle) {
 		rq->time_idle += delta - irq;
-	else
-		rq->time_kernel += delta - irq;
+	} else {
+		rq->time_user += user;
+		rq->time_kernel += delta - irq - user;
+	}
 }
 
 /* ---- run-queue locking helpers ---- */
@@ -1279,6 +1288,7 @@ static void rq_setup(u32 cpu, struct thread *idle)
 	rq->class_timer.fn = class_timer_fired;
 	rq->acct_last = clock_monotonic_ns();
 	rq->irq_seen = cpus[cpu].irq_time_ns;
+	rq->user_seen = cpus[cpu].user_cycles;
 	cpus[cpu].rq = rq;
 	idle->class = &idle_sched_class;
 	idle->policy = SCHED_IDLE;

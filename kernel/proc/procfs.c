@@ -1,0 +1,182 @@
+/* procfs.c — the process side of /proc/PID/{stat,status,cmdline,comm}, in
+ * the formats of Linux's fs/proc/array.c (proc(5)), which busybox ps/top
+ * parse: stat is "pid (comm) S ppid pgrp session tty_nr tpgid flags minflt
+ * cminflt majflt cmajflt utime stime cutime cstime priority nice
+ * num_threads itrealvalue starttime vsize rss rsslim ..." (52 fields),
+ * times in clock ticks (USER_HZ = 100). Every figure is live: CPU time
+ * from the scheduler, sizes from the address space; fields RayOS has no
+ * notion of (page-fault counts, signals as bitmaps of ignored/caught) are
+ * 0. Locking: proc_lock while reading a process. */
+#include <rayos/printf.h>
+#include <rayos/string.h>
+#include <rayos/time.h>
+#include <rayos/uvm.h>
+#include "internal.h"
+
+#define USER_HZ 100
+#define PAGE_KB 4
+
+const char *proc_state_char(struct process *p, char *buf)
+{
+	char c = 'S';
+	if (p->state == PROC_ZOMBIE)
+		c = 'Z';
+	else if (p->stopped)
+		c = 'T';
+	else {
+		struct list_head *pos;
+		list_for_each(pos, &p->threads) {
+			struct uthread *ut = list_entry(pos, struct uthread, node);
+			if (!ut->dead && READ_ONCE(ut->t->state) == THREAD_RUNNABLE)
+				c = 'R';
+		}
+	}
+	buf[0] = c;
+	buf[1] = 0;
+	return buf;
+}
+
+static const char *state_word(char c)
+{
+	switch (c) {
+	case 'R': return "running";
+	case 'Z': return "zombie";
+	case 'T': return "stopped";
+	default: return "sleeping";
+	}
+}
+
+static int nr_live_threads(struct process *p) { return p->nr_live; }
+
+/* Size and resident pages of pid's address space: uvm_size takes the
+ * address space's mutex, so it is read with a reference and without
+ * proc_lock, before the rest. */
+static void vm_figures(int pid, u64 *vsize, u64 *rss)
+{
+	*vsize = *rss = 0;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	struct uvm *vm = p ? p->uvm : NULL;
+	if (vm)
+		uvm_get(vm);
+	spin_unlock_irqrestore(&proc_lock, f);
+	if (vm) {
+		*vsize = uvm_size(vm);
+		*rss = uvm_rss_pages(vm);
+		uvm_put(vm);
+	}
+}
+
+int proc_read_stat(int pid, char *buf, size_t size)
+{
+	u64 vsize, rss;
+	vm_figures(pid, &vsize, &rss);
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	if (!p) {
+		spin_unlock_irqrestore(&proc_lock, f);
+		return -ENOENT;
+	}
+	char st[2];
+	proc_state_char(p, st);
+	u64 all = proc_cpu_ns(p), usr = proc_user_ns(p);
+	if (usr > all)
+		usr = all;
+	u64 uticks = usr / (NSEC_PER_SEC / USER_HZ), sticks = (all - usr) / (NSEC_PER_SEC / USER_HZ);
+	u64 cu = p->child_user_ns < p->child_exec_ns ? p->child_user_ns : p->child_exec_ns;
+	u64 cuticks = cu / (NSEC_PER_SEC / USER_HZ);
+	u64 csticks = (p->child_exec_ns - cu) / (NSEC_PER_SEC / USER_HZ);
+	u64 start = p->start_ns / (NSEC_PER_SEC / USER_HZ);
+	struct thread *lt = NULL;
+	struct list_head *pos;
+	list_for_each(pos, &p->threads) {
+		struct uthread *ut = list_entry(pos, struct uthread, node);
+		if (!ut->dead) {
+			lt = ut->t;
+			break;
+		}
+	}
+	int prio = 20, nice = 0, policy = 0, rtp = 0, cpu = 0;
+	if (lt) {
+		policy = lt->policy;
+		cpu = (int)lt->cpu;
+		if (policy == SCHED_FIFO || policy == SCHED_RR) {
+			rtp = lt->rt_prio;
+			prio = -1 - rtp;
+		} else {
+			nice = lt->nice;
+			prio = 20 + nice;
+		}
+	}
+	int n = snprintf(buf, size,
+		"%d (%s) %s %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu %llu %llu %d %d %d 0 %llu %llu %llu "
+		"18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 %d %d %d 0 0 0 0 0 0 0 0 0 %d\n",
+		p->pid, p->comm, st, p->parent ? p->parent->pid : 0, p->pgid, p->sid,
+		(unsigned long long)uticks, (unsigned long long)sticks, (unsigned long long)cuticks,
+		(unsigned long long)csticks, prio, nice, nr_live_threads(p),
+		(unsigned long long)start, (unsigned long long)vsize, (unsigned long long)rss,
+		cpu, rtp, policy, p->state == PROC_ZOMBIE ? p->exit_status : 0);
+	spin_unlock_irqrestore(&proc_lock, f);
+	return n < (int)size ? n : (int)size - 1;
+}
+
+int proc_read_status(int pid, char *buf, size_t size)
+{
+	u64 vsize, rss;
+	vm_figures(pid, &vsize, &rss);
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	if (!p) {
+		spin_unlock_irqrestore(&proc_lock, f);
+		return -ENOENT;
+	}
+	char st[2];
+	proc_state_char(p, st);
+	u64 blocked = 0, pend = p->shared_pending;
+	struct list_head *pos;
+	list_for_each(pos, &p->threads) {
+		struct uthread *ut = list_entry(pos, struct uthread, node);
+		if (!ut->dead && (int)ut->t->tid == p->pid) {
+			blocked = ut->blocked;
+			pend |= ut->pending;
+		}
+	}
+	int n = snprintf(buf, size,
+		"Name:\t%s\nUmask:\t0022\nState:\t%s (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+		"TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t\n"
+		"VmSize:\t%8llu kB\nVmRSS:\t%8llu kB\nThreads:\t%d\nSigPnd:\t%016llx\nShdPnd:\t%016llx\n"
+		"SigBlk:\t%016llx\n",
+		p->comm, st, state_word(st[0]), p->pid, p->pid, p->parent ? p->parent->pid : 0,
+		(unsigned long long)(vsize >> 10), (unsigned long long)(rss * PAGE_KB), nr_live_threads(p),
+		(unsigned long long)pend, (unsigned long long)p->shared_pending, (unsigned long long)blocked);
+	spin_unlock_irqrestore(&proc_lock, f);
+	return n < (int)size ? n : (int)size - 1;
+}
+
+int proc_read_cmdline(int pid, char *buf, size_t size)
+{
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	if (!p) {
+		spin_unlock_irqrestore(&proc_lock, f);
+		return -ENOENT;
+	}
+	/* a zombie has no command line (Linux: empty) */
+	size_t n = p->state == PROC_ZOMBIE ? 0 : p->cmdline_len;
+	if (n > size)
+		n = size;
+	memcpy(buf, p->cmdline, n);
+	spin_unlock_irqrestore(&proc_lock, f);
+	return (int)n;
+}
+
+int proc_read_comm(int pid, char *buf, size_t size)
+{
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct process *p = proc_find(pid);
+	int n = p ? snprintf(buf, size, "%s\n", p->comm) : -ENOENT;
+	spin_unlock_irqrestore(&proc_lock, f);
+	if (n >= (int)size)
+		n = (int)size - 1;
+	return n;
+}
