@@ -17,19 +17,19 @@ def test_share_policy_and_tickets(shell):
     assert re.search(r"^\s+0 lottery\s+1000", shell.cmd("share"), re.M)
     # the shell's own thread becomes a share thread with 7 tickets
     ps = shell.cmd("ps")
-    kmain = re.search(r"^\s*(\d+) kmain\s", ps, re.M)
+    kmain = re.search(r"^\s*\S+\s+(\d+) kmain\s", ps, re.M)
     assert kmain, ps
     tid = kmain.group(1)
     shell.cmd("share set %s 7" % tid)
     ps = shell.cmd("ps")
-    line = re.search(r"^\s*%s kmain .*$" % tid, ps, re.M).group(0)
+    line = re.search(r"^\s*\S+\s+%s kmain .*$" % tid, ps, re.M).group(0)
     assert " share " in line and re.search(r"(stride|lottery) 7\b", line), line
     out = shell.cmd("share")
     assert re.search(r"^\s*%s kmain\s+\d+\s+7\s+0\s+7\s+-$" % tid, out, re.M), out
     # back to the fair class and the default policy (the VM is shared)
     shell.cmd("nice %s 0" % tid)
     shell.cmd("share policy 0 stride")
-    assert " fair " in re.search(r"^\s*%s kmain .*$" % tid, shell.cmd("ps"), re.M).group(0)
+    assert " fair " in re.search(r"^\s*\S+\s+%s kmain .*$" % tid, shell.cmd("ps"), re.M).group(0)
 
 
 def test_share_and_sporadic_metrics_move(shell):
