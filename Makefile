@@ -10,8 +10,9 @@
 #   make iso          build/rayos.iso (GRUB, BIOS and UEFI, multiboot2)
 #   make run-iso      boot the ISO under SeaBIOS; make run-uefi: under OVMF
 #   make bench        benchmarks: boot time (BENCH_RUNS boots, default 11),
-#                     scheduler and lock costs (bench-sched), tracepoint
-#                     cost (bench-trace); their kernel is
+#                     scheduler and lock costs (bench-sched), real-time
+#                     latency vs Linux and cost per scheduling decision
+#                     (bench-rt), tracepoint cost (bench-trace); their kernel is
 #                     build/bench/rayos.elf, built with LOCKDEP=0
 #   make LOCKDEP=0    build without the lock checker (default LOCKDEP=1)
 #   make CC=clang BUILD=build/clang   build with clang instead of gcc

@@ -5,7 +5,8 @@ scheduler's cost per decision (hosted).
 
     tools/bench-rt.py [--boots 3] [--seconds 5]
                       [--rayos build/bench/rayos.elf] [--rtlat build/user/rtlat]
-                      [--linux /boot/vmlinuz-...] [--pick build/bench-sched/bench_pick]
+                      [--linux /boot/vmlinuz-...] [--linux-append "tsc=reliable"]
+                      [--pick build/bench-sched/bench_pick]
                       [--rounds 9] [--no-insns] [--no-latency] [--json FILE]
 
 1. Latency. Same QEMU configuration for both sides: q35, TCG, -smp 2,
@@ -18,7 +19,12 @@ scheduler's cost per decision (hosted).
             runs `rtlat S` then `rtlat S --load` (user/rtlat.c: the same
             measurement with clock_nanosleep(TIMER_ABSTIME), one SCHED_OTHER
             busy process per CPU for --load). The boot code is
-            tools/bench-user.py's (imported).
+            tools/bench-user.py's (imported). The kernel command line gets
+            --linux-append, by default "tsc=reliable": under TCG Linux
+            otherwise distrusts the TSC and falls back to the HPET
+            clocksource, every read of which is an emulated MMIO access,
+            while RayOS reads the TSC; the table's footer names the
+            clocksource Linux used.
    Both print "latency: min X us, avg Y us, max Z us"; the sides boot
    alternately (Linux, RayOS, Linux, ...) so both see the same host load.
    The table gives the median over the boots of each figure and the ratio
@@ -55,6 +61,7 @@ ROOT = bu.ROOT
 SMP, MEM = 2, 256
 LAT_RE = re.compile(r"^latency: min (\d+) us, avg (\d+) us, max (\d+) us\s*$", re.M)
 SECTION_RE = re.compile(r"^bench-rt: (idle|load)\s*$", re.M)
+CLOCKSOURCE_RE = re.compile(r"^bench-rt: linux .*clocksource (\S+),", re.M)
 MODES = ("idle", "load")
 STATS = ("min", "avg", "max")
 
@@ -62,7 +69,9 @@ INIT_SCRIPT = """#!/bin/sh
 # /init of the Linux side of make bench-rt (tools/bench-rt.py)
 mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-echo "bench-rt: linux $(uname -r), $(nproc) CPUs, up $(cut -d' ' -f1 /proc/uptime) s"
+mkdir -p /sys && mount -t sysfs sysfs /sys 2>/dev/null
+cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+echo "bench-rt: linux $(uname -r), $(nproc) CPUs, clocksource ${{cs:-unknown}}, up $(cut -d' ' -f1 /proc/uptime) s"
 echo "bench-rt: idle"
 /bin/rtlat {secs}
 echo "bench-rt: load"
@@ -84,34 +93,21 @@ def parse_lat(text):
     return res
 
 
-class LinuxSide:
-    name = "linux"
+class LinuxSide(bu.LinuxSide):
+    """bench-user.py's Linux side with rtlat and our /init, on -smp 2."""
 
     def __init__(self, args):
-        self.args = args
-        self.kernel = args.linux or bu.linux_kernel()
-        self.tmp = None
-        if not self.kernel or not os.access(self.kernel, os.R_OK):
-            raise bu.Unavailable("no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)")
-        if not os.path.exists("/bin/busybox"):
-            raise bu.Unavailable("no /bin/busybox (apt-get install busybox-static)")
         if not os.path.exists(args.rtlat):
             raise bu.Unavailable("no %s (make %s)" % (args.rtlat, os.path.relpath(args.rtlat, ROOT)))
-        self.tmp = tempfile.mkdtemp(prefix="rayos-bench-rt-")
-        init = os.path.join(self.tmp, "init")
-        with open(init, "w") as f:
-            f.write(INIT_SCRIPT.format(secs=args.seconds))
-        self.cpio = os.path.join(self.tmp, "linux.cpio")
-        subprocess.run(["sh", os.path.join(TOOLS, "mkinitramfs.sh"), self.cpio,
-                        "--init", init, args.rtlat], check=True, stderr=subprocess.DEVNULL)
-        self.note = os.path.basename(self.kernel)
+        super().__init__(args, init=INIT_SCRIPT.format(secs=args.seconds), progs=[args.rtlat])
 
     def argv(self):
-        base = list(bu.QEMU_BASE)
-        base[base.index("-smp") + 1] = str(SMP)
-        base[base.index("-m") + 1] = "%dM" % MEM
-        return [bu.QEMU] + base + ["-kernel", self.kernel, "-initrd", self.cpio,
-                                   "-append", "console=ttyS0 quiet"]
+        a = super().argv()
+        a[a.index("-smp") + 1] = str(SMP)
+        a[a.index("-m") + 1] = "%dM" % MEM
+        if self.args.linux_append:
+            a[a.index("-append") + 1] += " " + self.args.linux_append
+        return a
 
     def boot(self, i):
         argv = self.argv()
@@ -121,11 +117,10 @@ class LinuxSide:
         vals = parse_lat(text)
         if why != "done" or len(vals) != len(MODES):
             raise bu.Unavailable("%s; last line: %s" % (why, bu.last_line(text)))
+        m = CLOCKSOURCE_RE.search(text)
+        if m:
+            self.note = "%s, clocksource %s" % (os.path.basename(self.kernel), m.group(1))
         return vals
-
-    def close(self):
-        if self.tmp:
-            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class RayosSide:
@@ -287,6 +282,8 @@ def main():
     ap.add_argument("--rayos", default=os.path.join(ROOT, "build", "bench", "rayos.elf"))
     ap.add_argument("--rtlat", default=os.path.join(ROOT, "build", "user", "rtlat"))
     ap.add_argument("--linux", default=None, help="Linux kernel image (default: newest /boot/vmlinuz-*)")
+    ap.add_argument("--linux-append", default="tsc=reliable",
+                    help='more Linux kernel parameters (default "tsc=reliable"; "" for none)')
     ap.add_argument("--pick", default=os.path.join(ROOT, "build", "bench-sched", "bench_pick"))
     ap.add_argument("--rounds", type=int, default=9, help="rounds of the decision benchmark")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per boot or command")
