@@ -10,8 +10,9 @@
 #   make iso          build/rayos.iso (GRUB, BIOS and UEFI, multiboot2)
 #   make run-iso      boot the ISO under SeaBIOS; make run-uefi: under OVMF
 #   make bench        benchmarks: boot time (BENCH_RUNS boots, default 11),
-#                     scheduler and lock costs (bench-sched), tracepoint
-#                     cost (bench-trace); their kernel is
+#                     scheduler and lock costs (bench-sched), real-time
+#                     latency vs Linux and cost per scheduling decision
+#                     (bench-rt), tracepoint cost (bench-trace); their kernel is
 #                     build/bench/rayos.elf, built with LOCKDEP=0
 #   make LOCKDEP=0    build without the lock checker (default LOCKDEP=1)
 #   make CC=clang BUILD=build/clang   build with clang instead of gcc
@@ -50,7 +51,7 @@ ifneq ($(findstring clang,$(CC)),)
 KLDFLAGS += -Wno-unused-command-line-argument
 endif
 
-.PHONY: all run run-iso run-uefi test test-host test-ktest test-qemu test-clang iso bench bench-boot bench-sched bench-trace bench-kernel clean bootstrap FORCE
+.PHONY: all run run-iso run-uefi test test-host test-ktest test-qemu test-clang iso bench bench-boot bench-sched bench-rt bench-trace bench-kernel clean bootstrap FORCE
 all: $(BUILD)/rayos.elf
 
 $(BUILD)/k/%.c.o: %.c Makefile $(BUILD)/kconfig
@@ -194,7 +195,7 @@ BENCH_BUILD ?= build/bench
 BENCH_KERNEL := $(BENCH_BUILD)/rayos.elf
 BENCH_SCHED_BOOTS ?= 3
 
-bench: bench-boot bench-sched bench-trace bench-mm bench-user
+bench: bench-boot bench-sched bench-rt bench-trace bench-mm bench-user
 
 bench-kernel:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) LOCKDEP=0 all
@@ -218,6 +219,21 @@ bench-sched: bench-kernel
 	@sh tools/bootstrap.sh bench
 	@$(PYTHON) -B tools/bench-sched.py --kernel $(BENCH_KERNEL) --boots $(BENCH_SCHED_BOOTS)
 
+# Real-time figures (issue 6): wake-up latency (min/avg/max, idle and with a
+# busy thread per CPU) on RayOS (`rt latency`) and on Debian's Linux
+# (user/rtlat.c), BENCH_RT_BOOTS alternate boots each (q35, TCG, -smp 2,
+# 256 MiB), medians and ratios; then the scheduler's cost per decision
+# (bench/sched/bench_pick.c, hosted; BENCH_RT_ROUNDS rounds, instructions
+# per decision when valgrind is installed).
+BENCH_RT_BOOTS ?= 3
+BENCH_RT_SECONDS ?= 5
+BENCH_RT_ROUNDS ?= 9
+bench-rt: bench-kernel $(BUILD)/user/rtlat $(BENCH_PICK)
+	@sh tools/bootstrap.sh bench linux
+	@$(PYTHON) -B tools/bench-rt.py --boots $(BENCH_RT_BOOTS) --seconds $(BENCH_RT_SECONDS) \
+		--rounds $(BENCH_RT_ROUNDS) --rayos $(BENCH_KERNEL) --rtlat $(BUILD)/user/rtlat \
+		--pick $(BENCH_PICK)
+
 bootstrap:
 	sh tools/bootstrap.sh all
 
@@ -233,6 +249,9 @@ endif
 
 # Hosted allocator benchmarks against glibc, jemalloc and mimalloc.
 include bench/mm/bench.mk
+
+# Hosted scheduler decision cost (bench-rt's second half).
+include bench/sched/bench.mk
 
 # User programs (musl-gcc -static), the initramfs, their host tests and bench.
 include user/user.mk

@@ -142,9 +142,11 @@ class Unavailable(Exception):
 
 
 class LinuxSide:
+    """Debian's Linux booting an initramfs of busybox, `progs` and the
+    /init script `init` (by default bench's); tools/bench-rt.py reuses it."""
     name = "linux"
 
-    def __init__(self, args):
+    def __init__(self, args, init=None, progs=None):
         self.args = args
         self.kernel = args.linux or linux_kernel()
         self.tmp = None
@@ -152,13 +154,14 @@ class LinuxSide:
             raise Unavailable("no readable /boot/vmlinuz-* (apt-get install linux-image-amd64)")
         if not os.path.exists("/bin/busybox"):
             raise Unavailable("no /bin/busybox (apt-get install busybox-static)")
-        self.tmp = tempfile.mkdtemp(prefix="rayos-bench-user-")
-        init = os.path.join(self.tmp, "init")
-        with open(init, "w") as f:
-            f.write(INIT_SCRIPT.format(reps=args.reps, scale=args.scale))
+        self.tmp = tempfile.mkdtemp(prefix="rayos-bench-linux-")
+        init_path = os.path.join(self.tmp, "init")
+        with open(init_path, "w") as f:
+            f.write(init if init is not None else INIT_SCRIPT.format(reps=args.reps, scale=args.scale))
         self.cpio = os.path.join(self.tmp, "linux.cpio")
         subprocess.run(["sh", os.path.join(ROOT, "tools", "mkinitramfs.sh"), self.cpio,
-                        "--init", init, args.bench], check=True, stderr=subprocess.DEVNULL)
+                        "--init", init_path] + (progs if progs is not None else [args.bench]),
+                       check=True, stderr=subprocess.DEVNULL)
         self.note = os.path.basename(self.kernel)
 
     def argv(self):
