@@ -204,6 +204,12 @@ struct dl_entity {
 	u64 max_overrun;   /* most run time charged beyond the budget (ns) */
 	u64 exec;          /* run time charged to the server since it started */
 	u64 since;         /* rq clock when it entered the class */
+	/* priority inheritance (sched_boost_dl): while pi_boosted it runs with
+	 * pi_deadline, the absolute deadline of the waiter it inherits from,
+	 * and is never throttled (its run time is still charged) */
+	bool pi_boosted;
+	u64 pi_deadline;
+	u64 own_deadline;  /* a deadline thread's own deadline while boosted */
 };
 
 struct sched_class {
@@ -433,6 +439,12 @@ int sched_set_rt(struct thread *t, int policy, int prio);
  * parameters, and the caller re-evaluates the boost. Same locking as
  * sched_set_rt. */
 int sched_boost(struct thread *t, int rt_prio);
+/* Deadline inheritance: run t in the deadline class with donor's
+ * parameters and current absolute deadline, unthrottled and outside
+ * admission control, while that is earlier than what t has (a deadline
+ * thread keeps its own deadline when it is earlier); donor NULL ends it.
+ * Same locking as sched_set_rt. */
+int sched_boost_dl(struct thread *t, const struct thread *donor);
 /* SCHED_STRIDE in the share class with `tickets` (1..SHARE_TICKETS_MAX,
  * else -EINVAL). A queued thread keeps its position (remain is rescaled,
  * Waldspurger & Weihl's client_modify). Same locking as sched_set_rt. */

@@ -39,6 +39,9 @@ int thread_set_rt(struct thread *t, int policy, int prio);
 /* Priority inheritance (kernel/sync/mutex.c calls it): run t as SCHED_FIFO
  * at rt_prio while that is above its own parameters; 0 ends the boost. */
 int thread_boost(struct thread *t, int rt_prio);
+/* Deadline inheritance: run t with donor's deadline (see sched_boost_dl);
+ * NULL ends it. */
+int thread_boost_dl(struct thread *t, const struct thread *donor);
 /* CPU time t has used, including its current run: ns. */
 u64 thread_cpu_ns(struct thread *t);
 /* Share class (SCHED_STRIDE) with tickets 1..SHARE_TICKETS_MAX. */

@@ -499,3 +499,83 @@ KTEST(rt, hard_task_stops_and_firm_task_drops_on_a_miss)
 	KT_EXPECT_EQ(r.task[1].misses, r.task[1].dropped); /* late jobs never complete */
 	KT_EXPECT_EQ(r.task[1].max_tardiness, 0);
 }
+
+/* ---- deadline inheritance ---- */
+
+struct dlinh {
+	struct mutex m;
+	struct thread *low, *high, *medium;
+	volatile bool low_locked, release, high_got, low_was_boosted;
+	volatile u64 low_deadline, high_deadline;
+	u64 medium_cpu_at_grant;
+};
+
+static int dlinh_low(void *arg)
+{
+	struct dlinh *s = arg;
+	mutex_lock(&s->m);
+	s->low_locked = true;
+	while (!s->release)
+		;
+	s->low_was_boosted = current_thread()->dl.pi_boosted &&
+			     current_thread()->class == sched_class_find("deadline");
+	s->low_deadline = current_thread()->dl.deadline;
+	spin_cpu(LOW_CS_NS);
+	mutex_unlock(&s->m);
+	return 0;
+}
+
+static int dlinh_high(void *arg)
+{
+	struct dlinh *s = arg;
+	s->high_deadline = current_thread()->dl.deadline;
+	mutex_lock(&s->m);
+	s->medium_cpu_at_grant = s->medium ? thread_cpu_ns(s->medium) : 0;
+	s->high_got = true;
+	mutex_unlock(&s->m);
+	return 0;
+}
+
+KTEST(rt, deadline_waiter_lends_its_deadline)
+{
+	static struct dlinh s;
+	int cpu = other_cpu();
+	if (cpu < 0)
+		KT_SKIP("needs two CPUs (the test runs the scenario on one, itself on another)");
+	struct thread *self = current_thread();
+	cpumask_t saved = self->affinity, one = 1ULL << cpu;
+	KT_ASSERT(thread_set_affinity(self, saved & ~one) == 0);
+	s = (struct dlinh){ 0 };
+	mutex_init(&s.m, "dl-inherit");
+	KT_ASSERT(mutex_set_protocol(&s.m, MUTEX_PRIO_INHERIT, 0) == 0);
+	s.low = kthread_create_on(dlinh_low, &s, "dli-low", one); /* fair */
+	KT_ASSERT(s.low);
+	KT_ASSERT(wait_flag(&s.low_locked));
+	s.high = kthread_create_on(dlinh_high, &s, "dli-high", one);
+	KT_ASSERT(s.high);
+	KT_ASSERT(thread_set_deadline(s.high, 20 * NSEC_PER_MSEC, 100 * NSEC_PER_MSEC, 100 * NSEC_PER_MSEC, 0) == 0);
+	KT_ASSERT(wait_blocked(s.high, &s.m));
+	for (int i = 0; i < 1000 && !READ_ONCE(s.low->dl.pi_boosted); i++)
+		thread_sleep_ns(NSEC_PER_MSEC);
+	KT_EXPECT(READ_ONCE(s.low->dl.pi_boosted));
+	KT_EXPECT(READ_ONCE(s.low->class) == sched_class_find("deadline"));
+	KT_EXPECT(!READ_ONCE(s.low->dl.admitted)); /* outside admission control */
+	s.medium = kthread_create_on(medium_fn, NULL, "dli-medium", one);
+	KT_ASSERT(s.medium);
+	KT_EXPECT_EQ(thread_set_rt(s.medium, SCHED_FIFO, 90), 0);
+	thread_sleep_ns(30 * NSEC_PER_MSEC);
+	s.release = true;
+	KT_EXPECT_EQ(thread_join(s.high, NULL), 0);
+	KT_EXPECT_EQ(thread_join(s.low, NULL), 0);
+	KT_EXPECT_EQ(thread_join(s.medium, NULL), 0);
+	thread_set_affinity(self, saved);
+	KT_EXPECT(s.high_got);
+	KT_EXPECT(s.low_was_boosted);
+	/* low ran with high's absolute deadline (high's CBS deadline: it
+	 * blocked in its first period) */
+	KT_EXPECT_EQ(s.low_deadline, s.high_deadline);
+	/* a SCHED_FIFO 90 spinner never ran before high had the mutex */
+	kprintf("# deadline inheritance: medium had run %llu us of CPU when high got the mutex\n",
+		(unsigned long long)(s.medium_cpu_at_grant / 1000));
+	KT_EXPECT(s.medium_cpu_at_grant < 2 * NSEC_PER_MSEC);
+}

@@ -899,7 +899,7 @@ int sched_isolate_cpu(u32 cpu, bool on)
 	return 0;
 }
 
-enum set_kind { SET_FAIR, SET_RT, SET_SHARE, SET_SPORADIC, SET_BOOST };
+enum set_kind { SET_FAIR, SET_RT, SET_SHARE, SET_SPORADIC, SET_BOOST, SET_BOOST_DL };
 
 static int set_sched(struct thread *t, enum set_kind kind, int policy, int value, const void *param)
 {
@@ -913,6 +913,7 @@ static int set_sched(struct thread *t, enum set_kind kind, int policy, int value
 	case SET_SHARE: r = sched_set_share(t, (u32)value); break;
 	case SET_SPORADIC: r = sched_set_sporadic(t, param); break;
 	case SET_BOOST: r = sched_boost(t, value); break;
+	case SET_BOOST_DL: r = sched_boost_dl(t, param); break;
 	default: r = sched_set_fair(t, value); break;
 	}
 	if (!r && t != rq->curr && t->on_rq && rq_wakeup_preempts(rq, t))
@@ -929,7 +930,7 @@ static int set_sched(struct thread *t, enum set_kind kind, int policy, int value
 	 * be needed, or must stay above them; a thread waiting for a PI
 	 * mutex passes its new priority down the chain of owners */
 	(void)boosted;
-	if (!r && kind != SET_BOOST)
+	if (!r && kind != SET_BOOST && kind != SET_BOOST_DL)
 		mutex_pi_reevaluate(t);
 	return r;
 }
@@ -1015,6 +1016,10 @@ static void share_forget(struct thread *t)
 int thread_share_transfer(struct thread *from, struct thread *to) { return share_locked(from, to, true); }
 int thread_share_return(struct thread *from) { return share_locked(from, NULL, false); }
 int thread_boost(struct thread *t, int rt_prio) { return set_sched(t, SET_BOOST, 0, rt_prio, NULL); }
+int thread_boost_dl(struct thread *t, const struct thread *donor)
+{
+	return set_sched(t, SET_BOOST_DL, 0, 0, donor);
+}
 
 u64 thread_cpu_ns(struct thread *t)
 {

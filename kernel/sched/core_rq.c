@@ -460,6 +460,16 @@ int sched_boost(struct thread *t, int rt_prio)
 		return -EINVAL;
 	if (t->class == &idle_sched_class)
 		return -EPERM;
+	if (t->dl.pi_boosted) {
+		if (t->class == &dl_sched_class && t->pi_base.class == &dl_sched_class) {
+			/* a deadline thread's inherited deadline ends */
+			dl_pi_set(t->on_rq ? rq_of(t) : NULL, t, false, 0);
+			if (t->on_rq)
+				rq_of(t)->need_resched = true;
+		} else {
+			t->dl.pi_boosted = false; /* it leaves the class below */
+		}
+	}
 	if (!t->pi_base.active) {
 		if (!rt_prio)
 			return 0;
@@ -492,6 +502,55 @@ int sched_boost(struct thread *t, int rt_prio)
 	if (t->class == &rt_sched_class && t->policy == SCHED_FIFO && t->rt_prio == rt_prio)
 		return 0;
 	return set_params(t, &rt_sched_class, &p);
+}
+
+int sched_boost_dl(struct thread *t, const struct thread *donor)
+{
+	if (!t || !t->class)
+		return -EINVAL;
+	if (t->class == &idle_sched_class)
+		return -EPERM;
+	if (!donor)
+		return sched_boost(t, 0);
+	if (donor->class != &dl_sched_class)
+		return -EINVAL;
+	u64 dd = donor->dl.deadline;
+	if (!t->pi_base.active) {
+		t->pi_base.class = t->class;
+		t->pi_base.policy = t->policy;
+		t->pi_base.rt_prio = t->rt_prio;
+		t->pi_base.nice = t->nice;
+		t->pi_base.active = true;
+	}
+	struct rq *rq = t->on_rq ? rq_of(t) : NULL;
+	if (t->pi_base.class == &dl_sched_class) {
+		/* a deadline thread: only an earlier deadline boosts it */
+		u64 own = t->dl.pi_boosted ? t->dl.own_deadline : t->dl.deadline;
+		if ((s64)(dd - own) >= 0) {
+			if (t->dl.pi_boosted)
+				dl_pi_set(rq, t, false, 0);
+			t->pi_base.active = false;
+		} else {
+			dl_pi_set(rq, t, true, dd);
+		}
+		if (rq)
+			rq->need_resched = true;
+		return 0;
+	}
+	if (t->class == &dl_sched_class && t->dl.pi_boosted) {
+		dl_pi_set(rq, t, true, dd); /* a new donor, or its new deadline */
+		if (rq)
+			rq->need_resched = true;
+		return 0;
+	}
+	/* from another class into the deadline class with the donor's
+	 * parameters, outside admission control (t holds no bandwidth) */
+	struct sched_params p = { .policy = SCHED_DEADLINE, .prio = 0, .nice = t->pi_base.nice,
+				  .tickets = t->share.tickets, .runtime = donor->dl.dl_runtime,
+				  .deadline = donor->dl.dl_deadline, .period = donor->dl.dl_period };
+	t->dl.pi_boosted = true;
+	t->dl.pi_deadline = dd;
+	return set_params(t, &dl_sched_class, &p);
 }
 
 int sched_set_share(struct thread *t, u32 tickets)

@@ -445,6 +445,12 @@ static void dl_enqueue(struct rq *rq, struct thread *t, bool wakeup)
 		start_period(rq, dl);
 		if (t->throttled)
 			rq_unthrottle(rq, t);
+	}
+	if (dl->pi_boosted) {
+		/* inherited deadline, no CBS rules while it lasts */
+		dl->deadline = dl->pi_deadline;
+		if (t->throttled)
+			rq_unthrottle(rq, t);
 	} else if (t->throttled) {
 		if (before(rq->clock, dl->repl_at)) {
 			timers_add(rq, t);
@@ -534,14 +540,14 @@ static bool dl_tick(struct rq *rq, struct thread *t, u64 delta)
 	if (!dl->queued) {
 		/* its last run time, charged after it blocked */
 		charge(dl, delta);
-		if (dl->runtime <= 0 && !t->throttled)
+		if (dl->runtime <= 0 && !t->throttled && !dl->pi_boosted)
 			throttle(rq, t);
 		return false;
 	}
 	charge(dl, delta);
 	if (t->throttled)
 		return true; /* still running until the switch: charged too */
-	if (dl->runtime <= 0 && throttle(rq, t))
+	if (dl->runtime <= 0 && !dl->pi_boosted && throttle(rq, t))
 		return true;
 	note_curr(rq); /* a replenishment may have moved d */
 	w = ready_first(rq);
@@ -557,7 +563,7 @@ static bool dl_preempt(struct rq *rq, struct thread *curr, struct thread *w)
 
 static void dl_yield(struct rq *rq, struct thread *t)
 {
-	if (!t->dl.queued || t->throttled)
+	if (!t->dl.queued || t->throttled || t->dl.pi_boosted)
 		return;
 	t->dl.yielded = true;
 	throttle(rq, t);
@@ -569,7 +575,7 @@ static u64 dl_slice_left(struct rq *rq, struct thread *t)
 	struct thread *w;
 	u64 left, pa;
 
-	if (t->throttled || rq->dl.curr != t)
+	if (t->throttled || rq->dl.curr != t || t->dl.pi_boosted)
 		return 0;
 	if (t->dl.runtime <= 0)
 		return 1;
@@ -733,6 +739,42 @@ int dl_admit(struct thread *t, u64 runtime, u64 period)
 out:
 	spin_unlock_irqrestore(&dl_bw_lock, f);
 	return err;
+}
+
+void dl_pi_set(struct rq *rq, struct thread *t, bool boosted, u64 deadline)
+{
+	struct dl_entity *dl = &t->dl;
+	bool queued = rq && dl->queued;
+	bool running = queued && rq->dl.curr == t;
+
+	if (queued && dl->in_ready)
+		ready_del(rq, t);
+	if (queued && dl->in_timers)
+		timers_del(rq, t);
+	if (boosted && !dl->pi_boosted)
+		dl->own_deadline = dl->deadline;
+	if (boosted) {
+		dl->pi_deadline = deadline;
+		dl->deadline = deadline;
+	} else if (dl->pi_boosted) {
+		dl->deadline = dl->own_deadline;
+	}
+	dl->pi_boosted = boosted;
+	if (!queued)
+		return;
+	if (boosted && t->throttled)
+		rq_unthrottle(rq, t);
+	if (!boosted && dl->runtime <= 0 && !t->throttled && !running) {
+		/* the boost ran on credit: pay the debt now */
+		if (throttle(rq, t))
+			return;
+	}
+	if (running)
+		note_curr(rq);
+	else if (t->throttled)
+		timers_add(rq, t);
+	else
+		ready_add(rq, t);
 }
 
 void dl_apply_params(struct thread *t, u64 runtime, u64 deadline, u64 period)

@@ -39,5 +39,9 @@ int dl_admit(struct thread *t, u64 runtime, u64 period);
 void dl_apply_params(struct thread *t, u64 runtime, u64 deadline, u64 period);
 /* a * b / c in 128 bits; the quotient must fit in 64 (BUG otherwise). */
 u64 dl_mul_div(u64 a, u64 b, u64 c);
+/* Priority inheritance: start (boosted, with the donor's absolute deadline)
+ * or end t's boost inside the deadline class; t's run-queue lock held if
+ * it is queued (rq is its run queue, or NULL when it is not queued). */
+void dl_pi_set(struct rq *rq, struct thread *t, bool boosted, u64 deadline);
 
 #endif

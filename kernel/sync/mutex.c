@@ -23,8 +23,12 @@
  * to what it still needs.
  * A SCHED_STRIDE waiter of a PI mutex owned by a SCHED_STRIDE thread also
  * lends it its tickets while it waits (ticket transfer).
- * Priorities compare as SCHED_FIFO levels; a waiter from a class above
- * rt (deadline) counts as level 100 and boosts to 99, the highest rt level.
+ * Priorities compare as SCHED_FIFO levels; a deadline waiter counts as
+ * level 100, and among deadline waiters the earlier absolute deadline
+ * first: the owner then inherits that waiter's deadline (it runs in the
+ * deadline class with the waiter's parameters and absolute deadline, not
+ * throttled, outside admission control: sched_boost_dl), as Linux's
+ * rt_mutex does with its pi_se.
  * All PI state of all mutexes (pi_held, pi_blocked_on, PI waiter lists and
  * owners) is also protected by one global pi_lock, so a chain walk sees a
  * consistent picture without taking other mutexes' wait_locks.
@@ -73,41 +77,64 @@ static int own_level(const struct thread *t)
 	return eff_level(t);
 }
 
-/* pi_lock held */
-static int wanted_level(struct thread *t)
+#define DL_LEVEL (RT_PRIO_MAX + 1)
+
+/* Does a run before b? By level; deadline threads by absolute deadline. */
+static bool runs_before(const struct thread *a, const struct thread *b)
+{
+	int la = eff_level(a), lb = eff_level(b);
+	if (la != lb)
+		return la > lb;
+	return la == DL_LEVEL && (s64)(READ_ONCE(a->dl.deadline) - READ_ONCE(b->dl.deadline)) < 0;
+}
+
+/* The level t needs, and for DL_LEVEL the deadline thread to inherit from
+ * (pi_lock held). */
+static int wanted_level(struct thread *t, struct thread **donor)
 {
 	int lvl = own_level(t);
 	struct list_head *pos;
+	*donor = NULL;
 	list_for_each(pos, &t->pi_held) {
 		struct mutex *m = list_entry(pos, struct mutex, pi_node);
+		struct thread *w = NULL;
 		int l = 0;
 		if (m->protocol == MUTEX_PRIO_PROTECT)
 			l = m->ceiling;
 		else if (!list_empty(&m->waiters))
-			l = eff_level(list_first_entry(&m->waiters, struct waiter, node)->t);
+			l = eff_level(w = list_first_entry(&m->waiters, struct waiter, node)->t);
+		if (l == DL_LEVEL && (!*donor || runs_before(w, *donor)))
+			*donor = w;
 		if (l > lvl)
 			lvl = l;
 	}
 	return lvl;
 }
 
-/* Boost t to what it needs, or return it to its own (pi_lock held). */
+/* Boost t to what it needs, or return it to its own (pi_lock held): a
+ * deadline waiter lends its deadline (thread_boost_dl; a deadline owner
+ * keeps its own when that is earlier), others their SCHED_FIFO level. */
 static void pi_apply(struct thread *t)
 {
-	int want = wanted_level(t), own = own_level(t);
+	struct thread *donor;
+	int want = wanted_level(t, &donor), own = own_level(t);
+	if (want == DL_LEVEL && donor && donor != t) {
+		thread_boost_dl(t, donor);
+		return;
+	}
 	int boost = want > own ? MIN(want, RT_PRIO_MAX) : 0;
 	if (boost || READ_ONCE(t->pi_base.active))
 		thread_boost(t, boost);
 }
 
-/* Queue w in m's waiters by level, behind its equals (pi_lock held). */
+/* Queue w in m's waiters by level (deadline waiters by deadline), behind
+ * its equals (pi_lock held). */
 static void waiter_insert(struct mutex *m, struct waiter *w)
 {
-	int lvl = eff_level(w->t);
 	struct list_head *pos;
 	list_for_each(pos, &m->waiters) {
 		struct waiter *o = list_entry(pos, struct waiter, node);
-		if (eff_level(o->t) < lvl)
+		if (runs_before(w->t, o->t))
 			break;
 	}
 	list_add_tail(&w->node, pos); /* before pos */
