@@ -146,6 +146,8 @@ struct proc_info {
 void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx);
 /* SCHED_DEADLINE (kernel/proc/sched_dl_glue.c): 0 or -EINVAL / -EBUSY. */
 int proc_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period);
+/* SCHED_FLAG_DL_OVERRUN: send t SIGXCPU whenever its runtime runs out. */
+void proc_set_dl_overrun_signal(struct thread *t, bool on);
 /* The parameters of a SCHED_DEADLINE thread (ns): 0 or -EINVAL. */
 int proc_get_deadline(struct thread *t, u64 *runtime, u64 *deadline, u64 *period);
 

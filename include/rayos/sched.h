@@ -210,6 +210,10 @@ struct dl_entity {
 	bool pi_boosted;
 	u64 pi_deadline;
 	u64 own_deadline;  /* a deadline thread's own deadline while boosted */
+	/* SCHED_FLAG_DL_OVERRUN (sched_setattr): an exhausted runtime sets
+	 * overrun_pending, and the return to user mode sends SIGXCPU */
+	bool overrun_signal;
+	bool overrun_pending;
 };
 
 struct sched_class {

@@ -12,6 +12,13 @@ int proc_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period)
 	return thread_set_deadline(t, runtime, deadline, period, 0);
 }
 
+void proc_set_dl_overrun_signal(struct thread *t, bool on)
+{
+	WRITE_ONCE(t->dl.overrun_signal, on);
+	if (!on)
+		WRITE_ONCE(t->dl.overrun_pending, false);
+}
+
 int proc_get_deadline(struct thread *t, u64 *runtime, u64 *deadline, u64 *period)
 {
 	struct sched_dl_info i;

@@ -284,7 +284,8 @@ bool proc_user_work_pending(void)
 	if (!ut)
 		return false;
 	return READ_ONCE(ut->killed) || READ_ONCE(ut->p->stopped) || deliverable(ut) ||
-	       READ_ONCE(ut->restore_blocked); /* rt_sigsuspend's mask comes back */
+	       READ_ONCE(ut->restore_blocked) || /* rt_sigsuspend's mask comes back */
+	       READ_ONCE(current_thread()->dl.overrun_pending);
 }
 
 int sleep_interruptible_until(u64 deadline)
@@ -432,6 +433,15 @@ void proc_user_work(struct trap_frame *regs)
 {
 	struct uthread *ut = current_uthread();
 	struct process *p = ut->p;
+	struct thread *self = current_thread();
+	if (READ_ONCE(self->dl.overrun_pending)) {
+		/* SCHED_FLAG_DL_OVERRUN: its runtime ran out (Linux: SIGXCPU) */
+		WRITE_ONCE(self->dl.overrun_pending, false);
+		struct ksiginfo si = { .signo = 24 /* SIGXCPU */, .code = SI_KERNEL };
+		irqflags_t f0 = spin_lock_irqsave(&proc_lock);
+		signal_send(p, ut, 24 /* SIGXCPU */, &si);
+		spin_unlock_irqrestore(&proc_lock, f0);
+	}
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	if (ut->killed) {
 		spin_unlock_irqrestore(&proc_lock, f);

@@ -234,7 +234,10 @@ static long set_attr(struct thread *t, void *ctx)
 	const struct sched_attr *a = ctx;
 	if (a->sched_policy == SCHED_DEADLINE) {
 		u64 period = a->sched_period ? a->sched_period : a->sched_deadline;
-		return proc_set_deadline(t, a->sched_runtime, a->sched_deadline, period);
+		int r = proc_set_deadline(t, a->sched_runtime, a->sched_deadline, period);
+		if (!r)
+			proc_set_dl_overrun_signal(t, a->sched_flags & 0x04 /* SCHED_FLAG_DL_OVERRUN */);
+		return r;
 	}
 	struct set_req q = { .policy = (int)a->sched_policy, .prio = (int)a->sched_priority,
 			     .nice = a->sched_nice };

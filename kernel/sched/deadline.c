@@ -391,6 +391,8 @@ static bool throttle(struct rq *rq, struct thread *t)
 
 	dl->repl_at = dl->deadline - dl->dl_deadline + dl->dl_period;
 	dl->nr_throttled++;
+	if (dl->overrun_signal && !dl->yielded)
+		WRITE_ONCE(dl->overrun_pending, true); /* SIGXCPU on the way to user mode */
 	if (dl->runtime < 0 && (u64)-dl->runtime > dl->max_overrun)
 		dl->max_overrun = (u64)-dl->runtime;
 	__atomic_fetch_add(&dl_throttled_total, 1, __ATOMIC_RELAXED);

@@ -12,7 +12,7 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust")
+PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust", "dlover")
 BUSYBOX = "/bin/busybox"
 
 
@@ -191,3 +191,17 @@ def test_init_is_pid_1(boot, initrd):
     v.send("exit 3\r")
     v.wait_for(rb"init exited \(wait status 0x300\)", timeout=30, start=mark)
     v.wait_prompt(timeout=30)
+
+
+def test_sched_deadline_overrun_sends_sigxcpu(vm):
+    """SCHED_DEADLINE from user space: 2 ms every 20 ms with
+    SCHED_FLAG_DL_OVERRUN; spinning for 200 ms exhausts the runtime in every
+    period: the CBS throttles it (CPU time about a tenth of the wall time)
+    and each exhaustion sends SIGXCPU."""
+    out = vm.cmd("run /bin/dlover", timeout=60)
+    m = re.search(r"dlover: (\d+) SIGXCPU, cpu (\d+) ms in (\d+) ms", out)
+    assert m, out
+    n, cpu, wall = (int(x) for x in m.groups())
+    assert n >= 5, out
+    assert cpu <= wall * 0.25, out          # throttled: ~10% of the CPU
+    assert "exit status" not in out, out
