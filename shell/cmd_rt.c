@@ -65,7 +65,7 @@ static char frbuf[3][32];
 /* Parse milliseconds ("20", "0.5", ".25", "2.250") with up to three
  * significant decimals into µs; 0 or -EINVAL (empty, junk, "1.", finer
  * than 1 µs) / -ERANGE (too big). */
-static int parse_ms(const char *s, size_t len, u64 *us)
+int rt_parse_ms_us(const char *s, size_t len, u64 *us)
 {
 	u64 ip = 0, frac = 0;
 	size_t i = 0, nd = 0, fd = 0;
@@ -105,7 +105,7 @@ static int parse_task(const char *arg, struct rt_task *t)
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 		if (n == 3)
 			return -EINVAL;
-		int err = parse_ms(p, len, &v[n++]);
+		int err = rt_parse_ms_us(p, len, &v[n++]);
 		if (err)
 			return err;
 		if (!slash)

@@ -9,7 +9,9 @@ int rt_cmd_run(int argc, char **argv);
 int rt_cmd_latency(int argc, char **argv);
 int rt_cmd_status(int argc, char **argv);
 int rt_cmd_isolate(int argc, char **argv); /* isolate / unisolate */
-/* milliseconds with up to three decimals -> ns */
+/* Milliseconds ("20", "0.5", ".25", "2.250": up to three significant
+ * decimals) -> µs (the first len bytes of s) or ns: 0, -EINVAL, -ERANGE. */
+int rt_parse_ms_us(const char *s, size_t len, u64 *us);
 int rt_parse_ms(const char *s, u64 *ns);
 
 #endif

@@ -16,30 +16,16 @@
 #include <rayos/percpu.h>
 #include "cmd_rt.h"
 
-/* "12", "0.5", "2.25" milliseconds -> ns (up to µs precision). */
+/* Milliseconds (the analysis's parser, cmd_rt.c) -> ns. */
 int rt_parse_ms(const char *s, u64 *ns)
 {
-	u64 whole = 0, frac = 0, scale = 1000000;
-	int digits = 0;
-	if (!s || !*s)
-		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++, digits++) {
-		if (whole > 1000000000ULL)
-			return -ERANGE;
-		whole = whole * 10 + (u64)(*s - '0');
-	}
-	if (*s == '.') {
-		s++;
-		for (int i = 0; *s >= '0' && *s <= '9'; s++, i++, digits++) {
-			if (i >= 3)
-				return -EINVAL; /* finer than a microsecond */
-			scale /= 10;
-			frac += (u64)(*s - '0') * scale;
-		}
-	}
-	if (*s || !digits)
-		return -EINVAL;
-	*ns = whole * 1000000ULL + frac;
+	u64 us;
+	int r = rt_parse_ms_us(s, strlen(s), &us);
+	if (r)
+		return r;
+	if (us > ~0ULL / NSEC_PER_USEC)
+		return -ERANGE;
+	*ns = us * NSEC_PER_USEC;
 	return 0;
 }
 
