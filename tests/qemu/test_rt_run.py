@@ -54,9 +54,9 @@ def test_edf_meets_every_deadline_where_rm_misses(vm2):
     # completes late. The kernel reports that per task (throttled N times,
     # max overrun). So: a task that missed must show a budget overrun (a
     # wrong EDF order would make tasks late without any), and one run in
-    # four must be clean.
+    # five must be clean.
     clean = None
-    for attempt in range(4):
+    for attempt in range(5):
         edf = vm2.cmd("rt run edf 3 20/50 40/70", timeout=60)
         rows = table(edf)
         assert rows[1][0] == 60 and rows[2][0] == 42, edf   # deadlines inside 3 s
