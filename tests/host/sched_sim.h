@@ -1,24 +1,32 @@
 /* sched_sim.h — a discrete-event simulator of the portable scheduler
- * (kernel/sched/core_rq.c and the classes) for hosted tests that need the
- * class timer (sporadic-server replenishments) and per-thread timelines:
- * test_share.c and test_sporadic.c. (test_sched.c keeps its own, older
- * simulator with periodic ticks.)
+ * (kernel/sched/core_rq.c and the classes) for the hosted scheduler tests:
+ * test_sched.c, test_share.c and test_sporadic.c.
  *
  * Model: a fake clock (ns) and up to SIM_NCPU CPUs, each a struct rq with
  * its idle thread, a one-shot slice timer armed from rq_slice_left() and a
  * class timer armed from rq_next_event(), exactly as kernel/sched/core.c
- * arms them (no periodic tick). Fake threads are CPU-bound or alternate run
- * bursts and sleeps. At every event time: burst ends (block: rq_dequeue),
- * wake-ups (rq_enqueue + rq_wakeup_preempts), due timers (rq_tick,
- * rq_class_timers), then rq_pick_next() where needed, then the timers are
- * re-armed and the invariant checker runs (sim_check: run-queue counters,
- * class order, exact CPU-time accounting, the share class's tree, tickets
- * and transfer sums, every sporadic server's conservation of budget,
- * replenishment bound, POSIX priority and timeliness, and an independent
- * model of when and how much it must replenish).
+ * arms them. Options (set after sim_reset()): a periodic tick as well
+ * (sim_periodic_tick), no slice timer (SIM.slice_timer = false: only the
+ * tick preempts), a slice timer that fires late (SIM.slice_late), and a
+ * core that leaves rq->clock stale around enqueue/dequeue (SIM.stale_clock:
+ * only rq_tick/rq_pick_next and the re-arming set it). Fake threads first
+ * go through up to four (run, sleep) phases, then are CPU-bound or run
+ * bursts that each end in a sleep, a yield (rq_yield) or an exit. At every
+ * event time: burst ends (block/exit: rq_dequeue), wake-ups (rq_enqueue +
+ * rq_wakeup_preempts), due timers (rq_class_timers, rq_tick for the
+ * periodic tick and for the slice timer), then rq_pick_next() where needed,
+ * then the timers are re-armed and the invariant checker runs (sim_check:
+ * run-queue counters and the fair load, class order (an rt curr has the top
+ * rt priority), the fair tree and monotonic min_vruntime, the rt bitmap,
+ * exact CPU-time accounting (sum_exec equals the simulator's own
+ * measurement), the share class's tree, tickets and transfer sums, every
+ * sporadic server's conservation of budget, replenishment bound, POSIX
+ * priority and timeliness, and an independent model of when and how much
+ * it must replenish).
  *
  * The timeline: per CPU, segments of (thread, rt priority) with start and
  * end; a segment ends whenever the running thread or its priority changes.
+ * sim_spans() gives a CPU's history as switches see it (idle included).
  *
  * Everything is static: include it in exactly one test file. */
 #ifndef RAYOS_TEST_SCHED_SIM_H
@@ -37,21 +45,30 @@
 #define MS (1000ULL * 1000)
 #define SEC (1000ULL * MS)
 #define NEVER UINT64_MAX
-#define SIM_NCPU 2
-#define SIM_NTH 32
+#define SIM_NCPU 4
+#define SIM_NTH 64
+
+enum sim_end { SIM_END_SLEEP, SIM_END_YIELD, SIM_END_EXIT };
 
 struct sim_thread {
 	struct thread t;
-	/* behaviour */
+	/* behaviour: the phases first (run, then sleep), then either
+	 * CPU-bound or bursts of run_ns each ending with `end` (sleeping
+	 * sleep_ns) */
+	struct { u64 run, sleep; } phases[4];
+	int nphases, phase;
 	bool cpu_bound;
 	u64 run_ns, sleep_ns;
-	int home;
+	enum sim_end end;
+	int home;              /* CPU it is woken on */
 	/* state */
 	bool created;
 	u64 burst_left;        /* NEVER: no end */
 	u64 wake_at;           /* NEVER unless sleeping/not started */
 	u64 ready_since;       /* runnable, not running, since (NEVER otherwise) */
 	u64 max_wait;
+	u64 nr_runs;           /* times switched in after waiting */
+	s64 wake_lag;          /* fair: vruntime - min_vruntime after the last enqueue */
 	u64 sim_exec;          /* CPU time measured by the simulator */
 	/* sporadic-server model (independent of rt.c's bookkeeping) */
 	u64 m_chunk;           /* high-priority time since the last scheduled replenishment */
@@ -72,13 +89,17 @@ struct sim_seg {
 struct sim_cpu {
 	struct rq rq;
 	struct thread idle;
-	u64 slice_at, class_at;
+	u64 slice_at, class_at, next_tick;
+	u64 last_min;          /* fair.min_vruntime at the last check */
 	long open;             /* index of the open segment, -1 if idle */
 };
 
 static struct {
 	u64 now;
 	int ncpu;
+	u64 tick_ns;           /* periodic tick; 0: none */
+	bool slice_timer;      /* the one-shot slice timer (on by default) */
+	bool stale_clock;      /* do not update rq->clock before enqueue/dequeue */
 	struct sim_cpu cpu[SIM_NCPU];
 	struct sim_thread *th[SIM_NTH];
 	int nth;
@@ -111,16 +132,27 @@ static void sim_free(void)
 static void sim_reset(int ncpu)
 {
 	sim_free();
+	assert_true(ncpu <= SIM_NCPU);
 	SIM.ncpu = ncpu;
 	SIM.next_tid = 1;
+	SIM.slice_timer = true;
 	for (int i = 0; i < ncpu; i++) {
 		struct sim_cpu *c = &SIM.cpu[i];
 		c->idle.tid = 1000 + (u32)i;
 		strcpy(c->idle.name, "idle");
 		rq_init(&c->rq, (u32)i, &c->idle);
-		c->slice_at = c->class_at = NEVER;
+		c->slice_at = c->class_at = c->next_tick = NEVER;
+		c->last_min = c->rq.fair.min_vruntime;
 		c->open = -1;
 	}
+}
+
+/* A periodic tick every tick_ns on every CPU, from time tick_ns. */
+static inline void sim_periodic_tick(u64 tick_ns)
+{
+	SIM.tick_ns = tick_ns;
+	for (int i = 0; i < SIM.ncpu; i++)
+		SIM.cpu[i].next_tick = SIM.now + tick_ns;
 }
 
 static struct sim_thread *sim_new(const char *name)
@@ -140,11 +172,43 @@ static struct sim_thread *sim_new(const char *name)
 	return st;
 }
 
+static inline struct sim_thread *sim_fair(const char *name, int nice)
+{
+	struct sim_thread *st = sim_new(name);
+	assert_int_equal(sched_set_fair(&st->t, nice), 0);
+	return st;
+}
+
+static inline struct sim_thread *sim_rt(const char *name, int policy, int prio)
+{
+	struct sim_thread *st = sim_new(name);
+	assert_int_equal(sched_set_rt(&st->t, policy, prio), 0);
+	return st;
+}
+
+/* Behaviour setters: bursts of run each followed by a sleep; bursts of
+ * run each ending in `end`; a (run, sleep) phase before the rest. */
 static void sim_bursts(struct sim_thread *st, u64 run, u64 sleep)
 {
 	st->cpu_bound = false;
 	st->run_ns = run;
 	st->sleep_ns = sleep;
+	st->end = SIM_END_SLEEP;
+}
+
+static inline void sim_runs_then(struct sim_thread *st, u64 run, enum sim_end end)
+{
+	st->cpu_bound = false;
+	st->run_ns = run;
+	st->end = end;
+}
+
+static inline void sim_add_phase(struct sim_thread *st, u64 run, u64 sleep)
+{
+	assert_true(st->nphases < 4);
+	st->phases[st->nphases].run = run;
+	st->phases[st->nphases].sleep = sleep;
+	st->nphases++;
 }
 
 static void sim_start(struct sim_thread *st, int cpu, u64 at)
@@ -201,6 +265,40 @@ static void timeline_update(void)
 		if (!idle)
 			seg_open(i, sim_of(cur));
 	}
+}
+
+/* A CPU's history as the switches see it: who ran from start to end, the
+ * idle thread in the gaps after the first thread ran, a thread's segments
+ * at several priorities merged into one. Returns how many (at most max). */
+struct sim_span {
+	struct thread *who;
+	u64 start, end;
+};
+
+static inline size_t sim_spans(int cpu, struct sim_span *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < SIM.nseg; i++) {
+		const struct sim_seg *s = &SIM.seg[i];
+		if (s->cpu != cpu)
+			continue;
+		if (n && out[n - 1].end != s->start) {
+			if (n == max)
+				return n;
+			out[n++] = (struct sim_span){ &SIM.cpu[cpu].idle, out[n - 1].end, s->start };
+		}
+		u64 e = s->end == NEVER ? SIM.now : s->end;
+		if (n && out[n - 1].who == &s->who->t) {
+			out[n - 1].end = e;
+			continue;
+		}
+		if (n == max)
+			return n;
+		out[n++] = (struct sim_span){ &s->who->t, s->start, e };
+	}
+	if (n && n < max && out[n - 1].end != SIM.now)
+		out[n++] = (struct sim_span){ &SIM.cpu[cpu].idle, out[n - 1].end, SIM.now };
+	return n;
 }
 
 /* CPU time of st in [from, to) (at priority prio; -1 = any). */
@@ -266,6 +364,12 @@ static inline u64 sim_max_in_window(const struct sim_thread *st, int prio, u64 w
 }
 
 /* ---- invariants ---- */
+
+static bool sim_vruntime_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return (s64)(rb_entry(a, struct thread, fair.node)->fair.vruntime -
+		     rb_entry(b, struct thread, fair.node)->fair.vruntime) < 0;
+}
 
 static bool sim_pass_less(const struct rb_node *a, const struct rb_node *b)
 {
@@ -333,8 +437,8 @@ static void sim_check(bool settled)
 		struct sim_cpu *c = &SIM.cpu[i];
 		struct rq *rq = &c->rq;
 		struct thread *cur = rq->curr;
-		u32 nr = 0, nrt = 0, nshare = 0, nss = 0;
-		u64 tickets = 0;
+		u32 nr = 0, nrt = 0, nshare = 0, nss = 0, nfair = 0;
+		u64 tickets = 0, load = 0;
 		size_t n = 0;
 		const char *why = NULL;
 
@@ -345,7 +449,11 @@ static void sim_check(bool settled)
 			if (!t->on_rq || t->cpu != (u32)i)
 				continue;
 			nr++;
-			if (t->class == &rt_sched_class) {
+			if (t->class == &fair_sched_class) {
+				nfair++;
+				load += t->fair.weight;
+				assert_true(t->fair.queued);
+			} else if (t->class == &rt_sched_class) {
 				nrt++;
 				assert_true(t->rt.queued);
 				assert_int_equal(t->rt.prio, t->rt_prio);
@@ -362,6 +470,8 @@ static void sim_check(bool settled)
 			}
 		}
 		assert_int_equal(rq->nr_running, nr);
+		assert_int_equal(rq->fair.nr, nfair);
+		assert_int_equal(rq->fair.load, load);
 		assert_int_equal(rq->rt.nr, nrt);
 		assert_int_equal(rq->share.nr, nshare);
 		assert_int_equal(rq->share.tickets, tickets);
@@ -370,10 +480,23 @@ static void sim_check(bool settled)
 		list_for_each(pos, &rq->rt.ss_queued)
 			nlinked++;
 		assert_int_equal(nlinked, nss);
-		if (sim_is_idle(cur))
+		if (sim_is_idle(cur)) {
+			assert_ptr_equal(cur, &c->idle);
 			assert_int_equal(nr, 0);
-		else
+		} else {
 			assert_true(cur->on_rq);
+			assert_int_equal(cur->cpu, i);
+		}
+		assert_ptr_equal(rq->fair.curr, cur->class == &fair_sched_class ? cur : NULL);
+		n = 0;
+		if (rb_validate_cached(&rq->fair.tree, sim_vruntime_less, &n, &why)) {
+			print_error("cpu %d fair tree: %s\n", i, why);
+			fail();
+		}
+		assert_int_equal(n, nfair - (rq->fair.curr ? 1 : 0));
+		assert_true((s64)(rq->fair.min_vruntime - c->last_min) >= 0);
+		c->last_min = rq->fair.min_vruntime;
+		n = 0;
 		assert_ptr_equal(rq->share.curr, cur->class == &share_sched_class ? cur : NULL);
 		if (rb_validate_cached(&rq->share.tree, sim_pass_less, &n, &why)) {
 			print_error("cpu %d share tree: %s\n", i, why);
@@ -417,30 +540,79 @@ static void sim_check(bool settled)
 
 /* ---- events ---- */
 
+static void begin_burst(struct sim_thread *st)
+{
+	if (st->phase < st->nphases)
+		st->burst_left = st->phases[st->phase].run;
+	else if (st->cpu_bound)
+		st->burst_left = NEVER;
+	else
+		st->burst_left = st->run_ns;
+	assert_true(st->burst_left > 0);
+}
+
 static void do_wake(struct sim_thread *st)
 {
 	struct rq *rq = &SIM.cpu[st->home].rq;
 	st->wake_at = NEVER;
 	st->t.state = THREAD_RUNNABLE;
-	rq->clock = SIM.now;
+	if (!SIM.stale_clock)
+		rq->clock = SIM.now;
 	rq_enqueue(rq, &st->t, st->created);
 	/* it blocked at this very instant and is still rq->curr: the real
 	 * core would have switched it out before anyone could wake it */
 	if (rq->curr == &st->t)
 		rq->need_resched = true;
+	if (st->t.class == &fair_sched_class)
+		st->wake_lag = (s64)(st->t.fair.vruntime - rq->fair.min_vruntime);
 	st->created = true;
-	st->burst_left = st->cpu_bound ? NEVER : st->run_ns;
+	begin_burst(st);
 	st->ready_since = SIM.now;
 	rq_wakeup_preempts(rq, &st->t);
 }
 
-static void do_block(struct sim_cpu *c, struct sim_thread *st)
+/* The running thread st used up its burst: sleep, yield or exit. */
+static void do_burst_end(struct sim_cpu *c, struct sim_thread *st)
 {
-	c->rq.clock = SIM.now;
+	u64 sleep;
+
+	if (!SIM.stale_clock)
+		c->rq.clock = SIM.now;
+	if (st->phase < st->nphases) {
+		sleep = st->phases[st->phase++].sleep;
+	} else if (st->end == SIM_END_YIELD) {
+		rq_yield(&c->rq);
+		begin_burst(st);
+		return;
+	} else if (st->end == SIM_END_EXIT) {
+		rq_dequeue(&c->rq, &st->t);
+		st->t.state = THREAD_DEAD;
+		st->burst_left = NEVER;
+		return;
+	} else {
+		sleep = st->sleep_ns;
+	}
 	rq_dequeue(&c->rq, &st->t);
 	st->t.state = THREAD_SLEEPING;
 	st->burst_left = NEVER;
-	st->wake_at = SIM.now + st->sleep_ns;
+	st->wake_at = SIM.now + sleep;
+}
+
+static void sim_schedule_cpu(int i)
+{
+	struct sim_cpu *c = &SIM.cpu[i];
+	struct thread *prev = c->rq.curr, *next;
+
+	next = rq_pick_next(&c->rq, SIM.now);
+	assert_ptr_equal(c->rq.curr, next);
+	if (next != prev && !sim_is_idle(prev) && prev->on_rq)
+		sim_of(prev)->ready_since = SIM.now; /* preempted */
+	if (!sim_is_idle(next) && sim_of(next)->ready_since != NEVER) {
+		struct sim_thread *st = sim_of(next);
+		st->max_wait = MAX(st->max_wait, SIM.now - st->ready_since);
+		st->ready_since = NEVER;
+		st->nr_runs++;
+	}
 }
 
 static void sim_rearm(void)
@@ -448,9 +620,11 @@ static void sim_rearm(void)
 	for (int i = 0; i < SIM.ncpu; i++) {
 		struct sim_cpu *c = &SIM.cpu[i];
 		u64 left, ev;
-		c->rq.clock = SIM.now;
-		left = rq_slice_left(&c->rq);
-		c->slice_at = left ? SIM.now + left + SIM.slice_late : NEVER;
+		if (SIM.slice_timer) {
+			c->rq.clock = SIM.now;
+			left = rq_slice_left(&c->rq);
+			c->slice_at = left ? SIM.now + left + SIM.slice_late : NEVER;
+		}
 		ev = rq_next_event(&c->rq);
 		c->class_at = ev ? ev : NEVER;
 	}
@@ -462,7 +636,7 @@ static void process_events(void)
 	for (int i = 0; i < SIM.ncpu; i++) {
 		struct thread *cur = SIM.cpu[i].rq.curr;
 		if (!sim_is_idle(cur) && cur->on_rq && sim_of(cur)->burst_left == 0)
-			do_block(&SIM.cpu[i], sim_of(cur));
+			do_burst_end(&SIM.cpu[i], sim_of(cur));
 	}
 	for (int k = 0; k < SIM.nth; k++)
 		if (SIM.th[k]->wake_at == SIM.now)
@@ -473,6 +647,10 @@ static void process_events(void)
 			c->class_at = NEVER;
 			rq_class_timers(&c->rq, SIM.now);
 		}
+		if (c->next_tick == SIM.now) {
+			rq_tick(&c->rq, SIM.now);
+			c->next_tick += SIM.tick_ns;
+		}
 		if (c->slice_at <= SIM.now) {
 			c->slice_at = NEVER;
 			rq_tick(&c->rq, SIM.now);
@@ -481,16 +659,8 @@ static void process_events(void)
 	for (int i = 0; i < SIM.ncpu; i++) {
 		struct sim_cpu *c = &SIM.cpu[i];
 		struct thread *prev = c->rq.curr;
-		if (!c->rq.need_resched && (sim_is_idle(prev) || prev->on_rq))
-			continue;
-		struct thread *next = rq_pick_next(&c->rq, SIM.now);
-		if (next != prev && !sim_is_idle(prev) && prev->on_rq)
-			sim_of(prev)->ready_since = SIM.now;
-		if (!sim_is_idle(next) && sim_of(next)->ready_since != NEVER) {
-			struct sim_thread *st = sim_of(next);
-			st->max_wait = MAX(st->max_wait, SIM.now - st->ready_since);
-			st->ready_since = NEVER;
-		}
+		if (c->rq.need_resched || (!sim_is_idle(prev) && !prev->on_rq))
+			sim_schedule_cpu(i);
 	}
 	sim_rearm();
 	timeline_update();
@@ -499,7 +669,9 @@ static void process_events(void)
 
 static void sim_run_until(u64 end)
 {
-	u64 budget = (end - SIM.now) / US + 100000; /* runaway guard */
+	/* a broken scheduler can make the simulation crawl (a slice timer
+	 * firing every ns): allow one event per simulated us on average */
+	u64 budget = (end - SIM.now) / US + 100000;
 	for (;;) {
 		if (!budget--)
 			fail_msg("simulation runaway at %llu ns", (unsigned long long)SIM.now);
@@ -512,6 +684,7 @@ static void sim_run_until(u64 end)
 			struct thread *cur = c->rq.curr;
 			next = MIN(next, c->slice_at);
 			next = MIN(next, c->class_at);
+			next = MIN(next, c->next_tick);
 			if (!sim_is_idle(cur) && sim_of(cur)->burst_left != NEVER)
 				next = MIN(next, SIM.now + sim_of(cur)->burst_left);
 		}
