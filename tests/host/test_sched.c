@@ -1,19 +1,18 @@
 /* test_sched.c — hosted tests of the portable scheduler (kernel/sched/:
  * core_rq.c, fair.c, rt.c, idle.c) driven by a discrete-event simulator.
  *
- * The simulator has a fake clock (ns) and up to NCPU_MAX fake CPUs, each
- * with its own struct rq and idle thread. Fake threads (struct thread
- * embedded in struct sim_thread, allocated here) are CPU-bound, or alternate run
- * bursts and sleeps, or yield or exit after a burst. Events: periodic
- * ticks (tick_ns, default 1 ms), an optional one-shot slice timer per CPU
- * armed from rq_slice_left() (as the real core's one-shot timer will be),
- * burst ends and wake-ups. The simulator calls the run-queue API exactly as
- * the real core will: wake-up = set rq->clock, rq_enqueue(wakeup) then
- * rq_wakeup_preempts(); block/exit = rq_dequeue(curr); yield = rq_yield();
- * timer interrupt = rq_tick(); then rq_pick_next() on every CPU with
- * need_resched (or whose curr blocked). After every event time it checks
- * invariants: nr_running and the class counters/load against the simulator's
- * own bookkeeping, the fair red-black tree (rb_validate_cached), the rt
+ * The simulator is sched_sim.h's (a fake clock in ns, up to SIM_NCPU
+ * fake CPUs each with its own struct rq and idle thread, fake threads that
+ * are CPU-bound, or alternate run bursts and sleeps, or yield or exit
+ * after a burst), here with a periodic tick (tick_ns, default 1 ms) and
+ * with or without the one-shot slice timer armed from rq_slice_left():
+ * sched_reset(). It calls the run-queue API exactly as the real core does:
+ * wake-up = set rq->clock, rq_enqueue(wakeup) then rq_wakeup_preempts();
+ * block/exit = rq_dequeue(curr); yield = rq_yield(); timer interrupt =
+ * rq_tick(); then rq_pick_next() on every CPU with need_resched (or whose
+ * curr blocked). After every event time sim_check() checks invariants:
+ * nr_running and the class counters/load against the simulator's own
+ * bookkeeping, the fair red-black tree (rb_validate_cached), the rt
  * bitmap, monotonic min_vruntime, class order (curr's class is never below
  * a queued thread's, an rt curr has the top rt priority) and the CPU time
  * accounting (sum_exec equals the simulator's own measurement, exactly).
