@@ -19,10 +19,10 @@
  * jobs, deadline misses and the worst response time are counted). At every
  * event time: burst or job ends (block/exit: rq_dequeue), wake-ups and
  * releases (rq_enqueue + rq_wakeup_preempts), due timers (rq_class_timers,
- * rq_tick for the
- * periodic tick and for the slice timer), then rq_pick_next() where needed,
- * then the timers are re-armed and the invariant checker runs (sim_check:
- * run-queue counters (throttled threads are not runnable) and the fair
+ * rq_tick for the periodic tick and for the slice timer), then
+ * rq_pick_next() where needed (a yielding periodic thread without work
+ * yields again), then the timers are re-armed and the invariant checker
+ * runs (sim_check: run-queue counters (throttled threads are not runnable) and the fair
  * load, class order (an rt curr has the top rt priority; a ready deadline
  * thread never waits behind lower work, by EDF or LLF order), the fair,
  * deadline ready and deadline timer trees, monotonic min_vruntime, the rt
@@ -30,10 +30,9 @@
  * measurement), every deadline server's runtime <= Q, deadline <= now + D
  * and at most Q of CPU per server period (plus one tick of debt when no
  * slice timer enforces it), the share class's tree, tickets and transfer
- * sums, every
- * sporadic server's conservation of budget, replenishment bound, POSIX
- * priority and timeliness, and an independent model of when and how much
- * it must replenish).
+ * sums, every sporadic server's conservation of budget, replenishment
+ * bound, POSIX priority and timeliness, and an independent model of when
+ * and how much it must replenish).
  *
  * The timeline: per CPU, segments of (thread, rt priority) with start and
  * end; a segment ends whenever the running thread or its priority changes.
