@@ -350,7 +350,8 @@ static inline size_t sim_spans(int cpu, struct sim_span *out, size_t max)
 		if (n && out[n - 1].end != s->start) {
 			if (n == max)
 				return n;
-			out[n++] = (struct sim_span){ &SIM.cpu[cpu].idle, out[n - 1].end, s->start };
+			out[n] = (struct sim_span){ &SIM.cpu[cpu].idle, out[n - 1].end, s->start };
+			n++;
 		}
 		u64 e = s->end == NEVER ? SIM.now : s->end;
 		if (n && out[n - 1].who == &s->who->t) {
@@ -361,8 +362,10 @@ static inline size_t sim_spans(int cpu, struct sim_span *out, size_t max)
 			return n;
 		out[n++] = (struct sim_span){ &s->who->t, s->start, e };
 	}
-	if (n && n < max && out[n - 1].end != SIM.now)
-		out[n++] = (struct sim_span){ &SIM.cpu[cpu].idle, out[n - 1].end, SIM.now };
+	if (n && n < max && out[n - 1].end != SIM.now) {
+		out[n] = (struct sim_span){ &SIM.cpu[cpu].idle, out[n - 1].end, SIM.now };
+		n++;
+	}
 	return n;
 }
 
