@@ -2,26 +2,27 @@
  * deadline.c through the run-queue API of core_rq.c), driven by a
  * discrete-event simulator with a fake clock.
  *
- * The simulator (same approach as test_sched.c, specialised for periodic
- * jobs) has up to NCPU fake CPUs with their own struct rq and idle thread.
- * A simulated thread releases a job of C ns of work every T ns (its jobs
- * queue up if it falls behind); when it has no work left it blocks until
- * the next release (SLEEP), or yields (YIELD: "job done" to the CBS), or
- * it never runs out of work (GREEDY: an overrunning task). A fair thread
- * can soak up what is left. Events: job releases and completions, the
- * optional periodic tick, the one-shot slice timer armed from
- * rq_slice_left() after every event (as the core arms it for a deadline
- * thread), and the class timer armed from rq_next_event(). The simulator
- * calls the run-queue API exactly as kernel/sched/core.c does. The clock
- * is kept relative in the simulator (S.rel) and handed to the kernel as
- * S.base + S.rel, so a base near 2^64 makes the kernel's absolute times
- * wrap during a run.
+ * The simulator is sched_sim.h's, with its periodic jobs (sim_jobs): a
+ * thread releases a job of C ns of work every T ns (its jobs queue up if
+ * it falls behind); when it has no work left it blocks until the next
+ * release (SIM_JOB_SLEEP), or yields (SIM_JOB_YIELD: "job done" to the
+ * CBS), or it never runs out of work (SIM_JOB_GREEDY: an overrunning
+ * task); completed jobs, misses and response times are counted. A fair
+ * thread can soak up what is left. Events: job releases and completions,
+ * the optional periodic tick, the one-shot slice timer armed from
+ * rq_slice_left() (as the core arms it for a deadline thread; off in the
+ * tick-only runs), and the class timer armed from rq_next_event(). The
+ * simulator's clock (SIM.now) starts at 0 and is handed to the kernel as
+ * SIM.base + SIM.now, so a base near 2^64 makes the kernel's absolute
+ * times wrap during a run. dl_reset() adds this file's CPU set-up (online
+ * CPUs, the class's admission state).
  *
- * After every event time an invariant checker verifies: nr_running counts
- * exactly the queued, unthrottled threads; dl.nr / dl.nr_throttled; both
- * red-black trees (rb_validate_cached) with their sizes; a throttled thread
- * is never running once the CPU settled; class order and (EDF) the running
- * thread has the earliest deadline, (LLF) the least laxity within the
+ * After every event time sched_sim's checker verifies, besides the other
+ * classes' invariants: nr_running counts exactly the queued, unthrottled
+ * threads; dl.nr / dl.nr_throttled; both red-black trees
+ * (rb_validate_cached) with their sizes; a throttled thread is never
+ * running once the CPU settled; class order and (EDF) the running thread
+ * has the earliest deadline, (LLF) the least laxity within the
  * granularity; every server has runtime <= Q and deadline <= now + D; CPU
  * time accounting is exact; and no server consumes more than Q per server
  * period (per absolute deadline it was given) — exactly, when the one-shot
@@ -36,456 +37,94 @@
  * revised wake-up rule and throttling until the next period), LLF on a
  * feasible set and its thrash guard, policy registry and run-time switch,
  * and long runs: across the u64 wrap and over two simulated months. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <rayos/sched.h>
+#include "sched_sim.h"
 #include <rayos/percpu.h>
 #include "../../kernel/sched/internal.h"
 
-#define US 1000ULL
-#define MS (1000ULL * 1000)
-#define SEC (1000ULL * MS)
 #define DAY (86400ULL * SEC)
-#define NEVER UINT64_MAX
-#define NCPU 4
-#define NTH 16
-#define RING 64
 
-enum mode { M_SLEEP, M_YIELD, M_GREEDY };
+/* ---- the simulator (sched_sim.h) with this file's options ---- */
 
-struct dth {
-	struct thread t;
-	int cpu;              /* run queue it is woken on */
-	enum mode mode;
-	u64 C, T, Djob;       /* job work, release period, relative job deadline */
-	u64 first_release, next_release; /* rel; NEVER: no (more) jobs */
-	u64 rel_q[RING];      /* release times of pending jobs (rel) */
-	int qh, qn;
-	u64 head_left;        /* work left of the head job */
-	bool sleeping, started;
-	/* statistics */
-	u64 sim_exec, jobs, misses, max_resp;
-	u64 srv_dl, srv_exec, srv_q; /* server-period budget check */
-	bool srv_valid;
-};
-
-struct scpu {
-	struct rq rq;
-	struct thread idle;
-	u64 next_tick, slice_at, class_at; /* rel, NEVER when disarmed */
-};
-
-static struct {
-	u64 base, rel, tick_ns;
-	int ncpu;
-	bool slice_timer;
-	struct scpu cpu[NCPU];
-	struct dth *th[NTH];
-	int nth;
-	u32 next_tid;
-	u64 events, switches;
-} S;
-
-static u64 now_abs(void) { return S.base + S.rel; }
-static struct dth *dth_of(struct thread *t) { return container_of(t, struct dth, t); }
-static bool is_idle(const struct thread *t)
+static void dl_free(void)
 {
-	for (int i = 0; i < S.ncpu; i++)
-		if (t == &S.cpu[i].idle)
-			return true;
-	return false;
-}
-
-static void sim_free(void)
-{
-	for (int i = 0; i < S.nth; i++)
-		free(S.th[i]);
-	memset(&S, 0, sizeof(S));
+	sim_free();
 	sched_dl_reset();
 	for (int c = 1; c < MAX_CPUS; c++)
 		cpus[c].online = false;
 }
 
-/* tick_ns 0: no periodic tick. */
-static void sim_reset(int ncpu, u64 base, u64 tick_ns, bool slice_timer)
+/* ncpu online CPUs, the kernel's clock from base; tick_ns 0: no periodic
+ * tick; slice_timer: the one-shot timer enforces budgets. */
+static void dl_reset(int ncpu, u64 base, u64 tick_ns, bool slice_timer)
 {
-	sim_free();
-	S.base = base;
-	S.ncpu = ncpu;
-	S.tick_ns = tick_ns;
-	S.slice_timer = slice_timer;
-	S.next_tid = 1;
-	for (int i = 0; i < ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
+	dl_free();
+	sim_reset_at(ncpu, base);
+	sim_periodic_tick(tick_ns);
+	SIM.slice_timer = slice_timer;
+	for (int i = 0; i < ncpu; i++)
 		cpus[i].online = true;
-		c->idle.tid = 1000 + (u32)i;
-		strcpy(c->idle.name, "idle");
-		rq_init(&c->rq, (u32)i, &c->idle);
-		c->rq.clock = base;
-		c->idle.exec_start = base;
-		c->next_tick = tick_ns ? tick_ns : NEVER;
-		c->slice_at = c->class_at = NEVER;
-	}
 	nr_cpus_online = (u32)ncpu;
 }
 
-static struct dth *sim_thread(const char *name, int cpu)
+/* A thread pinned to cpu, not started. */
+static struct sim_thread *dl_thread(const char *name, int cpu)
 {
-	struct dth *d = calloc(1, sizeof(*d));
-	assert_non_null(d);
-	assert_true(S.nth < NTH);
-	S.th[S.nth++] = d;
-	d->t.tid = S.next_tid++;
-	strncpy(d->t.name, name, sizeof(d->t.name) - 1);
-	d->t.state = THREAD_SLEEPING;
+	struct sim_thread *d = sim_new(name);
 	d->t.affinity = 1ULL << cpu;
 	d->t.cpu = (u32)cpu;
-	d->cpu = cpu;
-	d->sleeping = true;
-	d->next_release = d->first_release = NEVER;
+	d->home = cpu;
 	return d;
 }
 
 /* A deadline thread with server (Q, D, P) running jobs of C every T from
- * rel time `at`, each due Djob after its release. */
-static struct dth *sim_dl(const char *name, int cpu, u64 Q, u64 D, u64 P, u64 C, u64 T, u64 at)
+ * `at`, each due D after its release. */
+static struct sim_thread *sim_dl(const char *name, int cpu, u64 Q, u64 D, u64 P, u64 C, u64 T, u64 at)
 {
-	struct dth *d = sim_thread(name, cpu);
+	struct sim_thread *d = dl_thread(name, cpu);
 	assert_int_equal(sched_set_deadline(&d->t, Q, D, P, 0), 0);
-	d->cpu = (int)d->t.dl.bw_cpu;
-	d->mode = M_SLEEP;
-	d->C = C;
-	d->T = T;
-	d->Djob = D;
-	d->next_release = d->first_release = at;
+	d->home = (int)d->t.dl.bw_cpu;
+	sim_jobs(d, SIM_JOB_SLEEP, C, T, D, at);
 	return d;
 }
 
-static struct dth *sim_greedy_dl(const char *name, int cpu, u64 Q, u64 D, u64 P, u64 at)
+static struct sim_thread *sim_greedy_dl(const char *name, int cpu, u64 Q, u64 D, u64 P, u64 at)
 {
-	struct dth *d = sim_dl(name, cpu, Q, D, P, 0, 0, at);
-	d->mode = M_GREEDY;
+	struct sim_thread *d = sim_dl(name, cpu, Q, D, P, 0, 0, at);
+	d->job.end = SIM_JOB_GREEDY;
 	return d;
 }
 
-static struct dth *sim_fair_hog(const char *name, int cpu, u64 at)
+static struct sim_thread *sim_fair_hog(const char *name, int cpu, u64 at)
 {
-	struct dth *d = sim_thread(name, cpu);
+	struct sim_thread *d = dl_thread(name, cpu);
 	assert_int_equal(sched_set_fair(&d->t, 0), 0);
-	d->mode = M_GREEDY;
-	d->next_release = d->first_release = at;
+	sim_jobs(d, SIM_JOB_GREEDY, 0, 0, 0, at);
 	return d;
 }
-
-static void wake(struct dth *d)
-{
-	struct rq *rq = &S.cpu[d->cpu].rq;
-
-	d->sleeping = false;
-	d->t.state = THREAD_RUNNABLE;
-	rq->clock = now_abs();
-	rq_enqueue(rq, &d->t, d->started);
-	d->started = true;
-	rq_wakeup_preempts(rq, &d->t);
-}
-
-static void release(struct dth *d)
-{
-	if (d->mode == M_GREEDY) {
-		d->next_release = NEVER;
-		d->head_left = NEVER;
-	} else {
-		assert_true(d->qn < RING); /* a backlog this deep is a bug */
-		d->rel_q[(d->qh + d->qn) % RING] = S.rel;
-		if (d->qn++ == 0)
-			d->head_left = d->C;
-		d->next_release += d->T;
-	}
-	if (d->sleeping)
-		wake(d);
-}
-
-/* The running thread d finished its head job. */
-static void complete(struct scpu *c, struct dth *d)
-{
-	u64 rel = d->rel_q[d->qh], resp = S.rel - rel;
-
-	d->jobs++;
-	d->max_resp = MAX(d->max_resp, resp);
-	if (resp > d->Djob)
-		d->misses++;
-	d->qh = (d->qh + 1) % RING;
-	d->qn--;
-	if (d->qn) {
-		d->head_left = d->C;
-		return;
-	}
-	c->rq.clock = now_abs();
-	if (d->mode == M_SLEEP) {
-		rq_dequeue(&c->rq, &d->t);
-		d->t.state = THREAD_SLEEPING;
-		d->sleeping = true;
-	} else {
-		rq_yield(&c->rq);
-	}
-}
-
-static void schedule_cpu(struct scpu *c)
-{
-	for (int k = 0; k < 3; k++) {
-		struct thread *prev = c->rq.curr, *next = rq_pick_next(&c->rq, now_abs());
-		if (next != prev)
-			S.switches++;
-		if (is_idle(next))
-			return;
-		struct dth *d = dth_of(next);
-		/* a yielding thread without work yields again */
-		if (d->mode != M_YIELD || d->qn)
-			return;
-		rq_yield(&c->rq);
-	}
-}
-
-static bool ready_less(const struct rb_node *a, const struct rb_node *b)
-{
-	const struct thread *x = rb_entry(a, struct thread, dl.node), *y = rb_entry(b, struct thread, dl.node);
-	s64 d = (s64)(x->dl.key - y->dl.key);
-	return d ? d < 0 : (s64)(x->dl.deadline - y->dl.deadline) < 0;
-}
-
-static bool timer_less(const struct rb_node *a, const struct rb_node *b)
-{
-	return (s64)(rb_entry(a, struct thread, dl.node)->dl.repl_at -
-		     rb_entry(b, struct thread, dl.node)->dl.repl_at) < 0;
-}
-
-/* Laxity now: for a running thread its runtime was charged up to
- * exec_start, and its laxity has not changed since. */
-static s64 laxity(const struct thread *t, bool running)
-{
-	u64 at = running ? t->exec_start : now_abs();
-	return (s64)(t->dl.deadline - at) - t->dl.runtime;
-}
-
-static void check_state(bool settled)
-{
-	u64 now = now_abs();
-
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		struct rq *rq = &c->rq;
-		struct thread *cur = rq->curr;
-		u32 nr = 0, ndl = 0, nthr = 0;
-		size_t n = 0;
-		const char *why = NULL;
-
-		if (settled)
-			assert_false(rq->need_resched);
-		for (int k = 0; k < S.nth; k++) {
-			struct thread *t = &S.th[k]->t;
-			if (!t->on_rq || t->cpu != (u32)i)
-				continue;
-			if (!t->throttled)
-				nr++;
-			if (t->class != &dl_sched_class) {
-				assert_false(t->throttled);
-				if (settled && !is_idle(cur) && !t->throttled)
-					assert_true(cur->class->rank <= t->class->rank);
-				continue;
-			}
-			ndl++;
-			assert_true(t->dl.queued);
-			if (t->throttled) {
-				nthr++;
-				assert_true(t->dl.in_timers);
-				assert_true((s64)(t->dl.repl_at - now) > 0);
-			} else {
-				assert_int_equal(t->dl.in_ready, t != rq->dl.curr);
-			}
-			if (!settled || is_idle(cur) || t == cur || t->throttled)
-				continue;
-			/* a ready deadline thread never waits behind lower work */
-			assert_ptr_equal(cur->class, &dl_sched_class);
-			if (!strcmp(dl_rq_policy_name(rq), "edf"))
-				assert_true((s64)(cur->dl.deadline - t->dl.deadline) <= 0);
-			else if (!strcmp(dl_rq_policy_name(rq), "llf"))
-				if (laxity(cur, true) > laxity(t, false) + (s64)sched_dl_llf_gran())
-					fail_msg("at %llu: %s laxity %lld runs, %s laxity %lld waits (exec_start %llu)",
-						 (unsigned long long)S.rel, cur->name, (long long)laxity(cur, true),
-						 t->name, (long long)laxity(t, false),
-						 (unsigned long long)(cur->exec_start - S.base));
-		}
-		assert_int_equal(rq->nr_running, nr);
-		assert_int_equal(rq->dl.nr, ndl);
-		assert_int_equal(rq->dl.nr_throttled, nthr);
-		if (rb_validate_cached(&rq->dl.ready, ready_less, &n, &why)) {
-			print_error("cpu %d ready tree: %s\n", i, why);
-			fail();
-		}
-		assert_int_equal(n, ndl - nthr - (rq->dl.curr && !rq->dl.curr->throttled ? 1 : 0));
-		if (rb_validate_cached(&rq->dl.timers, timer_less, &n, &why)) {
-			print_error("cpu %d timer tree: %s\n", i, why);
-			fail();
-		}
-		assert_int_equal(n, nthr);
-		if (settled) {
-			assert_false(cur->throttled); /* throttled threads never run */
-			if (is_idle(cur))
-				assert_int_equal(nr, 0);
-		}
-	}
-	for (int k = 0; k < S.nth; k++) {
-		struct dth *d = S.th[k];
-		struct thread *t = &d->t;
-		u64 acc = t->sum_exec;
-		if (t->on_rq && S.cpu[t->cpu].rq.curr == t)
-			acc += now - t->exec_start;
-		assert_int_equal(acc, d->sim_exec);
-		if (t->class != &dl_sched_class)
-			continue;
-		assert_true(t->dl.runtime <= (s64)t->dl.dl_runtime);
-		if (t->on_rq)
-			assert_true((s64)(t->dl.deadline - now) <= (s64)t->dl.dl_deadline);
-		if (!d->srv_valid || t->dl.deadline != d->srv_dl) {
-			d->srv_valid = true;
-			d->srv_dl = t->dl.deadline;
-			d->srv_exec = 0;
-			d->srv_q = 0;
-		}
-		d->srv_q = MAX(d->srv_q, t->dl.dl_runtime); /* Q may change mid-period */
-	}
-}
-
-static void process_events(void)
-{
-	S.events++;
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		struct thread *cur = c->rq.curr;
-		if (!is_idle(cur) && cur->on_rq && dth_of(cur)->qn && dth_of(cur)->head_left == 0)
-			complete(c, dth_of(cur));
-	}
-	for (int k = 0; k < S.nth; k++)
-		if (S.th[k]->next_release == S.rel)
-			release(S.th[k]);
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		if (c->next_tick == S.rel) {
-			rq_tick(&c->rq, now_abs());
-			c->next_tick += S.tick_ns;
-		}
-		if (c->slice_at <= S.rel) {
-			c->slice_at = NEVER;
-			rq_tick(&c->rq, now_abs());
-		}
-		if (c->class_at <= S.rel) {
-			c->class_at = NEVER;
-			rq_class_timers(&c->rq, now_abs());
-		}
-	}
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		if (c->rq.need_resched || (!is_idle(c->rq.curr) && !c->rq.curr->on_rq))
-			schedule_cpu(c);
-	}
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		u64 left, at;
-		c->rq.clock = now_abs();
-		left = S.slice_timer ? rq_slice_left(&c->rq) : 0;
-		c->slice_at = left ? S.rel + left : NEVER;
-		at = rq_next_event(&c->rq);
-		c->class_at = at ? S.rel + (u64)MAX((s64)(at - now_abs()), 0) : NEVER;
-	}
-	check_state(true);
-}
-
-static void sim_run_until(u64 end)
-{
-	u64 budget = (end - S.rel) / (10 * US) + 1000000;
-
-	for (;;) {
-		if (!budget--)
-			fail_msg("simulation runaway at %llu ns", (unsigned long long)S.rel);
-		process_events();
-		if (S.rel >= end)
-			break;
-		u64 next = end;
-		for (int i = 0; i < S.ncpu; i++) {
-			struct scpu *c = &S.cpu[i];
-			struct thread *cur = c->rq.curr;
-			next = MIN(next, c->next_tick);
-			next = MIN(next, c->slice_at);
-			next = MIN(next, c->class_at);
-			if (!is_idle(cur) && dth_of(cur)->qn)
-				next = MIN(next, S.rel + dth_of(cur)->head_left);
-		}
-		for (int k = 0; k < S.nth; k++)
-			next = MIN(next, S.th[k]->next_release);
-		assert_true(next >= S.rel);
-		u64 delta = next - S.rel;
-		for (int i = 0; i < S.ncpu; i++) {
-			struct thread *cur = S.cpu[i].rq.curr;
-			if (is_idle(cur))
-				continue;
-			struct dth *d = dth_of(cur);
-			d->sim_exec += delta;
-			if (d->qn)
-				d->head_left -= delta;
-			if (cur->class == &dl_sched_class) {
-				/* at most Q per server period; one tick of debt
-				 * when only the tick enforces it */
-				u64 slack = S.slice_timer ? 0 : S.tick_ns;
-				d->srv_exec += delta;
-				if (d->srv_exec > MAX(d->srv_q, cur->dl.dl_runtime) + slack) {
-					print_error("%s ran %llu ns in one server period (Q %llu)\n", cur->name,
-						    (unsigned long long)d->srv_exec,
-						    (unsigned long long)cur->dl.dl_runtime);
-					fail();
-				}
-			}
-		}
-		S.rel = next;
-	}
-}
-
-static void sim_run_for(u64 d) { sim_run_until(S.rel + d); }
 
 static u64 total_misses(void)
 {
 	u64 m = 0;
-	for (int k = 0; k < S.nth; k++)
-		m += S.th[k]->misses;
+	for (int k = 0; k < SIM.nth; k++)
+		m += SIM.th[k]->misses;
 	return m;
 }
 
 static u64 total_jobs(void)
 {
 	u64 m = 0;
-	for (int k = 0; k < S.nth; k++)
-		m += S.th[k]->jobs;
+	for (int k = 0; k < SIM.nth; k++)
+		m += SIM.th[k]->jobs;
 	return m;
 }
 
 /* admitted bandwidth in ppm: the sum of values rounded down to 2^-20 */
 #define assert_ppm(got, want) assert_in_range((got), (want) - 2, (want))
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return sched_classes_init();
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	sim_free();
+	dl_free();
 	return 0;
 }
 
@@ -494,8 +133,8 @@ static int teardown(void **state)
 static void test_param_validation(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
-	struct dth *d = sim_thread("t", 0);
+	dl_reset(1, 0, 0, true);
+	struct sim_thread *d = dl_thread("t", 0);
 	struct thread *t = &d->t;
 	static const struct { u64 q, d, p; unsigned f; } bad[] = {
 		{ 1023, 1 * MS, 10 * MS, 0 },          /* runtime < 1024 ns */
@@ -516,7 +155,7 @@ static void test_param_validation(void **state)
 	assert_int_equal(sched_set_deadline(NULL, MS, MS, MS, 0), -EINVAL);
 	assert_null(t->class);
 	assert_int_equal(sched_dl_nr_threads(), 0);
-	assert_int_equal(sched_set_deadline(&S.cpu[0].idle, MS, 10 * MS, 10 * MS, 0), -EPERM);
+	assert_int_equal(sched_set_deadline(&SIM.cpu[0].idle, MS, 10 * MS, 10 * MS, 0), -EPERM);
 	u32 adm = 1;
 	assert_int_equal(sched_dl_bw(0, &adm, NULL), 0);
 	assert_int_equal(adm, 0);
@@ -534,7 +173,7 @@ static void test_param_validation(void **state)
 	assert_int_equal(info.period, SCHED_DL_PERIOD_MAX);
 	assert_int_equal(info.bw_ppm, 500000);
 	assert_int_equal(sched_dl_nr_threads(), 1);
-	assert_int_equal(sched_dl_get(&S.cpu[0].idle, &info), -EINVAL);
+	assert_int_equal(sched_dl_get(&SIM.cpu[0].idle, &info), -EINVAL);
 	/* failures leave the old parameters */
 	assert_int_equal(sched_set_deadline(t, 2 * MS, 1 * MS, 10 * MS, 0), -EINVAL);
 	assert_int_equal(t->dl.dl_runtime, SCHED_DL_PERIOD_MAX / 2);
@@ -543,9 +182,9 @@ static void test_param_validation(void **state)
 static void test_bandwidth_arithmetic(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
+	dl_reset(1, 0, 0, true);
 	assert_int_equal(sched_dl_set_cap(0, 1000000), 0);
-	struct dth *d = sim_thread("t", 0);
+	struct sim_thread *d = dl_thread("t", 0);
 	/* Q/P in 2^-20 units, rounded down, computed in 128 bits */
 	static const struct { u64 q, p, bw; } v[] = {
 		{ SCHED_DL_PERIOD_MAX, SCHED_DL_PERIOD_MAX, 1ULL << 20 },
@@ -576,7 +215,7 @@ static void test_bandwidth_arithmetic(void **state)
 
 	/* three thirds fit in 100% despite rounding, a fourth 1/1000 not */
 	assert_int_equal(sched_set_fair(&d->t, 0), 0);
-	struct dth *a = sim_thread("a", 0), *b = sim_thread("b", 0), *c = sim_thread("c", 0);
+	struct sim_thread *a = dl_thread("a", 0), *b = dl_thread("b", 0), *c = dl_thread("c", 0);
 	assert_int_equal(sched_set_deadline(&a->t, MS, 3 * MS, 3 * MS, 0), 0);
 	assert_int_equal(sched_set_deadline(&b->t, MS, 3 * MS, 3 * MS, 0), 0);
 	assert_int_equal(sched_set_deadline(&c->t, MS, 3 * MS, 3 * MS, 0), 0);
@@ -590,11 +229,11 @@ static void test_bandwidth_arithmetic(void **state)
 static void test_admission(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
+	dl_reset(1, 0, 0, true);
 	u32 adm, cap;
 	assert_int_equal(sched_dl_bw(0, &adm, &cap), 0);
 	assert_int_equal(cap, SCHED_DL_CAP_DEFAULT_PPM);
-	struct dth *a = sim_thread("a", 0), *b = sim_thread("b", 0), *c = sim_thread("c", 0);
+	struct sim_thread *a = dl_thread("a", 0), *b = dl_thread("b", 0), *c = dl_thread("c", 0);
 	assert_int_equal(sched_set_deadline(&a->t, 5 * MS, 10 * MS, 10 * MS, 0), 0);   /* 50% */
 	assert_int_equal(sched_set_deadline(&b->t, 40 * MS, 100 * MS, 100 * MS, 0), 0); /* 40% */
 	/* 50 + 40 + 6 > 95: refused, nothing changes */
@@ -640,30 +279,30 @@ static void test_admission(void **state)
 
 	/* a queued thread: leaving the class while throttled counts it
 	 * as runnable again */
-	sim_reset(1, 0, 0, true);
-	struct dth *g = sim_greedy_dl("g", 0, 2 * MS, 10 * MS, 10 * MS, 0);
+	dl_reset(1, 0, 0, true);
+	struct sim_thread *g = sim_greedy_dl("g", 0, 2 * MS, 10 * MS, 10 * MS, 0);
 	sim_run_for(5 * MS);
 	assert_true(g->t.throttled);
-	assert_int_equal(S.cpu[0].rq.nr_running, 0);
-	S.cpu[0].rq.clock = now_abs();
+	assert_int_equal(SIM.cpu[0].rq.nr_running, 0);
+	SIM.cpu[0].rq.clock = sim_clock();
 	assert_int_equal(sched_set_fair(&g->t, 0), 0);
 	assert_false(g->t.throttled);
-	assert_int_equal(S.cpu[0].rq.nr_running, 1);
-	assert_int_equal(S.cpu[0].rq.dl.nr, 0);
+	assert_int_equal(SIM.cpu[0].rq.nr_running, 1);
+	assert_int_equal(SIM.cpu[0].rq.dl.nr, 0);
 	assert_int_equal(sched_dl_nr_threads(), 0);
 	sim_run_for(5 * MS);
-	assert_ptr_equal(S.cpu[0].rq.curr, &g->t);
+	assert_ptr_equal(SIM.cpu[0].rq.curr, &g->t);
 }
 
 static void test_partitioned_placement(void **state)
 {
 	(void)state;
-	sim_reset(3, 0, 0, true);
-	struct dth *th[6];
+	dl_reset(3, 0, 0, true);
+	struct sim_thread *th[6];
 	u32 adm[3];
 	/* affinity over all three CPUs: most free bandwidth first */
 	for (int i = 0; i < 6; i++) {
-		th[i] = sim_thread("p", 0);
+		th[i] = dl_thread("p", 0);
 		th[i]->t.affinity = 7;
 	}
 	assert_int_equal(sched_set_deadline(&th[0]->t, 5 * MS, 10 * MS, 10 * MS, 0), 0);
@@ -690,7 +329,7 @@ static void test_partitioned_placement(void **state)
 	assert_true(sched_dl_cpu_allowed(&th[1]->t, 1));
 	assert_false(sched_dl_cpu_allowed(&th[1]->t, 0));
 	/* an offline CPU is never chosen */
-	struct dth *x = sim_thread("x", 0);
+	struct sim_thread *x = dl_thread("x", 0);
 	x->t.affinity = 6;
 	cpus[1].online = false;
 	assert_int_equal(sched_set_deadline(&x->t, 1 * MS, 10 * MS, 10 * MS, 0), 0);
@@ -699,16 +338,12 @@ static void test_partitioned_placement(void **state)
 
 	/* the placed threads meet their deadlines on their CPUs */
 	for (int i = 0; i < 6; i++) {
-		struct dth *d = th[i];
-		d->cpu = (int)d->t.dl.bw_cpu;
-		d->C = d->t.dl.dl_runtime;
-		d->T = d->Djob = d->t.dl.dl_period;
-		d->next_release = 0;
+		struct sim_thread *d = th[i];
+		d->home = (int)d->t.dl.bw_cpu;
+		sim_jobs(d, SIM_JOB_SLEEP, d->t.dl.dl_runtime, d->t.dl.dl_period, d->t.dl.dl_period, 0);
 	}
-	x->cpu = 2;
-	x->C = MS;
-	x->T = x->Djob = 10 * MS;
-	x->next_release = 0;
+	x->home = 2;
+	sim_jobs(x, SIM_JOB_SLEEP, MS, 10 * MS, 10 * MS, 0);
 	sim_run_for(2 * SEC);
 	assert_int_equal(total_misses(), 0);
 	assert_int_equal(total_jobs(), 7 * 200);
@@ -717,9 +352,9 @@ static void test_partitioned_placement(void **state)
 static void test_global_admission(void **state)
 {
 	(void)state;
-	sim_reset(2, 0, 0, true);
+	dl_reset(2, 0, 0, true);
 	assert_int_equal(sched_dl_set_global(true), 0);
-	struct dth *a = sim_thread("a", 0), *b = sim_thread("b", 0), *c = sim_thread("c", 0);
+	struct sim_thread *a = dl_thread("a", 0), *b = dl_thread("b", 0), *c = dl_thread("c", 0);
 	/* 90% + 90% fits in 2 x 95%, 15% more does not */
 	assert_int_equal(sched_set_deadline(&a->t, 9 * MS, 10 * MS, 10 * MS, 0), 0);
 	assert_int_equal(sched_set_deadline(&b->t, 9 * MS, 10 * MS, 10 * MS, 0), 0);
@@ -746,7 +381,7 @@ struct task { u64 c, t; };
 
 static void run_edf_set(const struct task *ts, int n, u64 base, u64 tick, bool timer, u64 dur)
 {
-	sim_reset(1, base, tick, timer);
+	dl_reset(1, base, tick, timer);
 	assert_int_equal(sched_dl_set_cap(0, 1000000), 0);
 	u64 sum = 0;
 	for (int i = 0; i < n; i++) {
@@ -757,9 +392,9 @@ static void run_edf_set(const struct task *ts, int n, u64 base, u64 tick, bool t
 	}
 	sim_run_for(dur);
 	for (int i = 0; i < n; i++)
-		assert_int_equal(S.th[i]->sim_exec, S.th[i]->jobs * ts[i].c + (S.th[i]->qn ? ts[i].c - S.th[i]->head_left : 0));
+		assert_int_equal(SIM.th[i]->sim_exec, SIM.th[i]->jobs * ts[i].c + (SIM.th[i]->qn ? ts[i].c - SIM.th[i]->burst_left : 0));
 	/* utilisation 1: the CPU never idles once they start */
-	assert_int_equal(S.cpu[0].idle.sum_exec, 0);
+	assert_int_equal(SIM.cpu[0].idle.sum_exec, 0);
 }
 
 static void test_edf_utilization_one(void **state)
@@ -790,7 +425,7 @@ static void test_edf_utilization_one(void **state)
 					 (unsigned long long)misses, (unsigned long long)jobs);
 			if (timer)
 				print_message("  EDF U=1 set %zu: %llu jobs, 0 misses, %llu switches\n", i,
-					      (unsigned long long)jobs, (unsigned long long)S.switches);
+					      (unsigned long long)jobs, (unsigned long long)SIM.switches);
 		}
 	}
 	run_edf_set(s6, 5, 0, 0, true, 20 * SEC);
@@ -802,12 +437,12 @@ static void test_cbs_isolation(void **state)
 {
 	(void)state;
 	for (int timer = 1; timer >= 0; timer--) {
-		sim_reset(1, 0, timer ? 0 : 1 * MS, timer);
-		struct dth *a = sim_dl("A", 0, 2 * MS, 10 * MS, 10 * MS, 2 * MS, 10 * MS, 0);
-		struct dth *b = sim_dl("B", 0, 9 * MS, 30 * MS, 30 * MS, 9 * MS, 30 * MS, 3 * MS);
+		dl_reset(1, 0, timer ? 0 : 1 * MS, timer);
+		struct sim_thread *a = sim_dl("A", 0, 2 * MS, 10 * MS, 10 * MS, 2 * MS, 10 * MS, 0);
+		struct sim_thread *b = sim_dl("B", 0, 9 * MS, 30 * MS, 30 * MS, 9 * MS, 30 * MS, 3 * MS);
 		/* G reserved 30% but wants the whole CPU */
-		struct dth *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 0);
-		struct dth *f = sim_fair_hog("F", 0, 0);
+		struct sim_thread *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 0);
+		struct sim_thread *f = sim_fair_hog("F", 0, 0);
 		sim_run_for(20 * SEC);
 		double share = (double)g->sim_exec / (double)(20 * SEC);
 		double fshare = (double)f->sim_exec / (double)(20 * SEC);
@@ -830,9 +465,9 @@ static void test_throttle_timing(void **state)
 {
 	(void)state;
 	const u64 base = (u64)-(7 * MS); /* the deadlines wrap on the way */
-	sim_reset(1, base, 0, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct dth *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 1 * MS);
+	dl_reset(1, base, 0, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 1 * MS);
 	u64 thr0 = sched_dl_throttled_total();
 	sim_run_until(1 * MS);
 	assert_ptr_equal(rq->curr, &g->t);
@@ -845,7 +480,7 @@ static void test_throttle_timing(void **state)
 		assert_ptr_equal(rq->curr, &g->t);
 		sim_run_until(p0 + 3 * MS);
 		assert_true(g->t.throttled);
-		assert_ptr_equal(rq->curr, &S.cpu[0].idle);
+		assert_ptr_equal(rq->curr, &SIM.cpu[0].idle);
 		assert_int_equal(rq->nr_running, 0);
 		assert_int_equal(rq_next_event(rq), base + p0 + 10 * MS);
 		assert_int_equal(g->sim_exec, (u64)(k + 1) * 3 * MS);
@@ -866,7 +501,7 @@ static void test_throttle_timing(void **state)
 	assert_int_equal(info.abs_deadline, base + 511 * MS);
 
 	/* coarse tick only: the overrun is paid back from the next budget */
-	sim_reset(1, 0, 1 * MS, false);
+	dl_reset(1, 0, 1 * MS, false);
 	g = sim_greedy_dl("G", 0, 2500 * US, 10 * MS, 10 * MS, 0);
 	sim_run_until(3 * MS);
 	/* charged at the 3 ms tick: 0.5 ms over */
@@ -885,12 +520,12 @@ static void test_throttle_timing(void **state)
 static void test_reparam_keeps_state(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct dth *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 0);
+	dl_reset(1, 0, 0, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *g = sim_greedy_dl("G", 0, 3 * MS, 10 * MS, 10 * MS, 0);
 	sim_run_until(5 * MS);
 	assert_true(g->t.throttled);
-	rq->clock = now_abs();
+	rq->clock = sim_clock();
 	assert_int_equal(sched_set_deadline(&g->t, 2 * MS, 10 * MS, 10 * MS, 0), 0);
 	assert_true(g->t.throttled);
 	assert_int_equal(rq->nr_running, 0);
@@ -901,7 +536,7 @@ static void test_reparam_keeps_state(void **state)
 	assert_int_equal(g->t.dl.deadline, 20 * MS);
 	sim_run_until(11 * MS);
 	/* running, 1 ms left: a bigger reservation does not refill it */
-	rq->clock = now_abs();
+	rq->clock = sim_clock();
 	assert_int_equal(sched_set_deadline(&g->t, 5 * MS, 20 * MS, 20 * MS, 0), 0);
 	assert_ptr_equal(rq->curr, &g->t);
 	assert_int_equal(g->t.dl.runtime, 1 * MS);
@@ -915,7 +550,7 @@ static void test_reparam_keeps_state(void **state)
 	assert_int_equal(g->sim_exec, 3 * MS + 2 * MS);
 	/* a smaller runtime cuts what is left */
 	sim_run_until(21 * MS);
-	rq->clock = now_abs();
+	rq->clock = sim_clock();
 	assert_int_equal(sched_set_deadline(&g->t, 2 * MS, 20 * MS, 20 * MS, 0), 0);
 	assert_int_equal(g->t.dl.runtime, 2 * MS);
 	sim_run_until(23 * MS);
@@ -926,12 +561,12 @@ static void test_reparam_keeps_state(void **state)
 static void test_yield_gives_up_runtime(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
-	struct rq *rq = &S.cpu[0].rq;
+	dl_reset(1, 0, 0, true);
+	struct rq *rq = &SIM.cpu[0].rq;
 	/* jobs of 1 ms in a 4 ms / 10 ms server; yield when done */
-	struct dth *y = sim_dl("Y", 0, 4 * MS, 10 * MS, 10 * MS, 1 * MS, 10 * MS, 0);
-	y->mode = M_YIELD;
-	struct dth *f = sim_fair_hog("F", 0, 0);
+	struct sim_thread *y = sim_dl("Y", 0, 4 * MS, 10 * MS, 10 * MS, 1 * MS, 10 * MS, 0);
+	y->job.end = SIM_JOB_YIELD;
+	struct sim_thread *f = sim_fair_hog("F", 0, 0);
 	sim_run_until(1 * MS);
 	assert_true(y->t.throttled);       /* the job is done: no more this period */
 	assert_true(y->t.dl.yielded);
@@ -951,10 +586,10 @@ static void test_yield_gives_up_runtime(void **state)
 static void test_constrained_deadline(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
-	struct rq *rq = &S.cpu[0].rq;
+	dl_reset(1, 0, 0, true);
+	struct rq *rq = &SIM.cpu[0].rq;
 	/* Q 2 ms, D 5 ms, P 10 ms */
-	struct dth *d = sim_dl("D", 0, 2 * MS, 5 * MS, 10 * MS, 1 * MS, 7 * MS, 0);
+	struct sim_thread *d = sim_dl("D", 0, 2 * MS, 5 * MS, 10 * MS, 1 * MS, 7 * MS, 0);
 	/* job 0 at 0: d = 5, runs 1 ms, r = 1 ms left; job 1 at 7 ms: after
 	 * d, before the next period (10 ms): throttled until 10 ms */
 	sim_run_until(7 * MS);
@@ -974,16 +609,16 @@ static void test_constrained_deadline(void **state)
 	assert_true(d->t.throttled || d->t.dl.runtime <= (s64)(400 * US));
 	sim_run_for(2 * SEC);
 	/* never more than Q per P (the checker), and the density holds */
-	assert_true(d->sim_exec <= (S.rel / (10 * MS) + 1) * 2 * MS);
+	assert_true(d->sim_exec <= (SIM.now / (10 * MS) + 1) * 2 * MS);
 }
 
 static void test_wakeup_rule(void **state)
 {
 	(void)state;
-	sim_reset(1, 0, 0, true);
+	dl_reset(1, 0, 0, true);
 	/* implicit deadline: a sleeper keeps its deadline and runtime while
 	 * they still fit the bandwidth, and gets new ones when not */
-	struct dth *d = sim_dl("W", 0, 4 * MS, 10 * MS, 10 * MS, 1 * MS, NEVER / 4, 0);
+	struct sim_thread *d = sim_dl("W", 0, 4 * MS, 10 * MS, 10 * MS, 1 * MS, NEVER / 4, 0);
 	sim_run_until(1 * MS);
 	assert_false(d->t.on_rq);
 	assert_int_equal(d->t.dl.deadline, 10 * MS);
@@ -1011,10 +646,10 @@ static void test_llf(void **state)
 {
 	(void)state;
 	/* a feasible set (U = 0.9) with constrained job deadlines */
-	sim_reset(1, 0, 0, true);
-	assert_int_equal(dl_rq_set_policy(&S.cpu[0].rq, "llf"), 0);
-	S.cpu[0].rq.need_resched = false;
-	assert_string_equal(dl_rq_policy_name(&S.cpu[0].rq), "llf");
+	dl_reset(1, 0, 0, true);
+	assert_int_equal(dl_rq_set_policy(&SIM.cpu[0].rq, "llf"), 0);
+	SIM.cpu[0].rq.need_resched = false;
+	assert_string_equal(dl_rq_policy_name(&SIM.cpu[0].rq), "llf");
 	sim_dl("A", 0, 2 * MS, 10 * MS, 10 * MS, 2 * MS, 10 * MS, 0);
 	sim_dl("B", 0, 6 * MS, 20 * MS, 20 * MS, 6 * MS, 20 * MS, 0);
 	sim_dl("C", 0, 12 * MS, 40 * MS, 40 * MS, 12 * MS, 40 * MS, 0);
@@ -1022,7 +657,7 @@ static void test_llf(void **state)
 	sim_run_for(10 * SEC);
 	print_message("  LLF U=0.9: %llu jobs, %llu misses, %llu switches\n",
 		      (unsigned long long)total_jobs(), (unsigned long long)total_misses(),
-		      (unsigned long long)S.switches);
+		      (unsigned long long)SIM.switches);
 	assert_int_equal(total_misses(), 0);
 	assert_true(total_jobs() >= 1900);
 
@@ -1030,33 +665,33 @@ static void test_llf(void **state)
 	 * granularity g each runs at least ~2g before the other takes over */
 	static const u64 grans[] = { 500 * US, 100 * US, 2 * MS };
 	for (size_t i = 0; i < ARRAY_SIZE(grans); i++) {
-		sim_reset(1, 0, 0, true);
+		dl_reset(1, 0, 0, true);
 		sched_dl_set_llf_gran(grans[i]);
-		assert_int_equal(dl_rq_set_policy(&S.cpu[0].rq, "llf"), 0);
-		S.cpu[0].rq.need_resched = false;
-		struct dth *a = sim_dl("A", 0, 40 * MS, 100 * MS, 100 * MS, 40 * MS, 100 * MS, 0);
-		struct dth *b = sim_dl("B", 0, 40 * MS, 100 * MS, 100 * MS, 40 * MS, 100 * MS, 0);
+		assert_int_equal(dl_rq_set_policy(&SIM.cpu[0].rq, "llf"), 0);
+		SIM.cpu[0].rq.need_resched = false;
+		struct sim_thread *a = sim_dl("A", 0, 40 * MS, 100 * MS, 100 * MS, 40 * MS, 100 * MS, 0);
+		struct sim_thread *b = sim_dl("B", 0, 40 * MS, 100 * MS, 100 * MS, 40 * MS, 100 * MS, 0);
 		sim_run_for(SEC);
-		u64 per_period = S.switches / 10;
+		u64 per_period = SIM.switches / 10;
 		print_message("  LLF tie, granularity %llu us: %llu switches per 100 ms period\n",
 			      (unsigned long long)(grans[i] / US), (unsigned long long)per_period);
 		assert_int_equal(a->misses + b->misses, 0);
 		assert_int_equal(a->jobs + b->jobs, 20);
 		/* 80 ms of work per period, a switch at most every 2g */
-		assert_true(S.switches <= 10 * (80 * MS / (2 * grans[i]) + 3));
-		assert_true(S.switches >= 10 * (80 * MS / (2 * grans[i]) / 2)); /* it does alternate */
+		assert_true(SIM.switches <= 10 * (80 * MS / (2 * grans[i]) + 3));
+		assert_true(SIM.switches >= 10 * (80 * MS / (2 * grans[i]) / 2)); /* it does alternate */
 	}
 	sched_dl_set_llf_gran(SCHED_DL_LLF_GRAN_DEFAULT_NS);
 
 	/* LLF schedules a set EDF would too, but where laxities differ it
 	 * runs the least laxity first: A (C 8, D 10) before B (C 1, D 9) */
-	sim_reset(1, 0, 0, true);
-	assert_int_equal(dl_rq_set_policy(&S.cpu[0].rq, "llf"), 0);
-	S.cpu[0].rq.need_resched = false;
-	struct dth *a = sim_dl("A", 0, 8 * MS, 10 * MS, 10 * MS, 8 * MS, 100 * MS, 0);
-	struct dth *b = sim_dl("B", 0, 1 * MS, 9 * MS, 10 * MS, 1 * MS, 100 * MS, 0);
+	dl_reset(1, 0, 0, true);
+	assert_int_equal(dl_rq_set_policy(&SIM.cpu[0].rq, "llf"), 0);
+	SIM.cpu[0].rq.need_resched = false;
+	struct sim_thread *a = sim_dl("A", 0, 8 * MS, 10 * MS, 10 * MS, 8 * MS, 100 * MS, 0);
+	struct sim_thread *b = sim_dl("B", 0, 1 * MS, 9 * MS, 10 * MS, 1 * MS, 100 * MS, 0);
 	sim_run_until(1 * MS);
-	assert_ptr_equal(S.cpu[0].rq.curr, &a->t);
+	assert_ptr_equal(SIM.cpu[0].rq.curr, &a->t);
 	sim_run_for(20 * MS);
 	assert_int_equal(a->misses + b->misses, 0);
 	assert_int_equal(a->jobs + b->jobs, 2);
@@ -1087,8 +722,8 @@ static void test_policy_registry(void **state)
 	assert_null(sched_dl_policy_find("nope"));
 
 	/* switching at run time rebuilds the queue with the new keys */
-	sim_reset(1, 0, 0, true);
-	struct rq *rq = &S.cpu[0].rq;
+	dl_reset(1, 0, 0, true);
+	struct rq *rq = &SIM.cpu[0].rq;
 	assert_int_equal(dl_rq_set_policy(rq, "nope"), -ENOENT);
 	assert_string_equal(dl_rq_policy_name(rq), "edf");
 	sim_dl("A", 0, 3 * MS, 10 * MS, 10 * MS, 3 * MS, 10 * MS, 0);
@@ -1098,15 +733,15 @@ static void test_policy_registry(void **state)
 	const char *names[] = { "llf", "edf", "test-np", "llf", "edf" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		sim_run_for(97 * MS + 13);
-		rq->clock = now_abs();
+		rq->clock = sim_clock();
 		assert_int_equal(dl_rq_set_policy(rq, names[i]), 0);
 		assert_string_equal(dl_rq_policy_name(rq), names[i]);
 		if (strcmp(names[i], "test-np")) {
 			/* the checker verifies the new order at once */
-			rq_pick_next(rq, now_abs());
-			check_state(false);
+			rq_pick_next(rq, sim_clock());
+			sim_check(false);
 		} else {
-			rq_pick_next(rq, now_abs());
+			rq_pick_next(rq, sim_clock());
 		}
 		rq->need_resched = false;
 	}
@@ -1123,26 +758,26 @@ static void test_long_runs(void **state)
 	run_edf_set(s, 3, (u64)-(5 * SEC), 0, true, 10 * SEC);
 	assert_int_equal(total_misses(), 0);
 	assert_true(total_jobs() > 9000);
-	assert_true(S.cpu[0].rq.clock < 6 * SEC); /* it did wrap */
+	assert_true(SIM.cpu[0].rq.clock < 6 * SEC); /* it did wrap */
 
 	/* two months: periods of seconds, a greedy server, a fair hog and a
 	 * thread that sleeps for days between jobs, from 1 day before the
 	 * wrap point */
-	sim_reset(1, (u64)-DAY, 0, true);
+	dl_reset(1, (u64)-DAY, 0, true);
 	assert_int_equal(sched_dl_set_cap(0, 1000000), 0);
-	struct dth *a = sim_dl("A", 0, 1 * SEC, 4 * SEC, 4 * SEC, 1 * SEC, 4 * SEC, 0);
-	struct dth *b = sim_dl("B", 0, 1200 * MS, 3 * SEC, 3 * SEC, 1200 * MS, 3 * SEC, 0);
-	struct dth *g = sim_greedy_dl("G", 0, 500 * MS, 2 * SEC, 2 * SEC, 7);
-	struct dth *w = sim_dl("W", 0, 100 * MS, 1 * SEC, 1 * SEC, 100 * MS, 3 * DAY + 17, 5);
-	struct dth *f = sim_fair_hog("F", 0, 0);
+	struct sim_thread *a = sim_dl("A", 0, 1 * SEC, 4 * SEC, 4 * SEC, 1 * SEC, 4 * SEC, 0);
+	struct sim_thread *b = sim_dl("B", 0, 1200 * MS, 3 * SEC, 3 * SEC, 1200 * MS, 3 * SEC, 0);
+	struct sim_thread *g = sim_greedy_dl("G", 0, 500 * MS, 2 * SEC, 2 * SEC, 7);
+	struct sim_thread *w = sim_dl("W", 0, 100 * MS, 1 * SEC, 1 * SEC, 100 * MS, 3 * DAY + 17, 5);
+	struct sim_thread *f = sim_fair_hog("F", 0, 0);
 	(void)g;
 	(void)f;
 	sim_run_for(61 * DAY);
-	u64 months = S.rel;
+	u64 months = SIM.now;
 	print_message("  61 days from 1 day before the wrap: %llu jobs, %llu misses, %llu events; "
 		      "G %.6f of the CPU (reserved 0.25)\n",
 		      (unsigned long long)total_jobs(), (unsigned long long)total_misses(),
-		      (unsigned long long)S.events, (double)g->sim_exec / (double)months);
+		      (unsigned long long)SIM.events, (double)g->sim_exec / (double)months);
 	assert_int_equal(a->misses + b->misses + w->misses, 0);
 	assert_int_equal(a->jobs, 61 * DAY / (4 * SEC));
 	assert_int_equal(w->jobs, 21);
@@ -1169,5 +804,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_policy_registry, teardown),
 		cmocka_unit_test_teardown(test_long_runs, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, sim_group_setup, NULL);
 }

@@ -1,19 +1,18 @@
 /* test_sched.c — hosted tests of the portable scheduler (kernel/sched/:
  * core_rq.c, fair.c, rt.c, idle.c) driven by a discrete-event simulator.
  *
- * The simulator has a fake clock (ns) and up to NCPU_MAX fake CPUs, each
- * with its own struct rq and idle thread. Fake threads (struct thread
- * embedded in struct sth, allocated here) are CPU-bound, or alternate run
- * bursts and sleeps, or yield or exit after a burst. Events: periodic
- * ticks (tick_ns, default 1 ms), an optional one-shot slice timer per CPU
- * armed from rq_slice_left() (as the real core's one-shot timer will be),
- * burst ends and wake-ups. The simulator calls the run-queue API exactly as
- * the real core will: wake-up = set rq->clock, rq_enqueue(wakeup) then
- * rq_wakeup_preempts(); block/exit = rq_dequeue(curr); yield = rq_yield();
- * timer interrupt = rq_tick(); then rq_pick_next() on every CPU with
- * need_resched (or whose curr blocked). After every event time it checks
- * invariants: nr_running and the class counters/load against the simulator's
- * own bookkeeping, the fair red-black tree (rb_validate_cached), the rt
+ * The simulator is sched_sim.h's (a fake clock in ns, up to SIM_NCPU
+ * fake CPUs each with its own struct rq and idle thread, fake threads that
+ * are CPU-bound, or alternate run bursts and sleeps, or yield or exit
+ * after a burst), here with a periodic tick (tick_ns, default 1 ms) and
+ * with or without the one-shot slice timer armed from rq_slice_left():
+ * sched_reset(). It calls the run-queue API exactly as the real core does:
+ * wake-up = set rq->clock, rq_enqueue(wakeup) then rq_wakeup_preempts();
+ * block/exit = rq_dequeue(curr); yield = rq_yield(); timer interrupt =
+ * rq_tick(); then rq_pick_next() on every CPU with need_resched (or whose
+ * curr blocked). After every event time sim_check() checks invariants:
+ * nr_running and the class counters/load against the simulator's own
+ * bookkeeping, the fair red-black tree (rb_validate_cached), the rt
  * bitmap, monotonic min_vruntime, class order (curr's class is never below
  * a queued thread's, an rt curr has the top rt priority) and the CPU time
  * accounting (sum_exec equals the simulator's own measurement, exactly).
@@ -27,28 +26,13 @@
  * queues, a core that leaves rq->clock stale around enqueue/dequeue, idle.
  * Every test was checked to fail when the code it covers is broken
  * (mutation runs). Figures are printed with print_message. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <rayos/sched.h>
-
-#define US 1000ULL
-#define MS (1000ULL * 1000)
-#define SEC (1000ULL * MS)
-#define NEVER UINT64_MAX
-#define NCPU_MAX 4
-#define NTH_MAX 64
+#include "sched_sim.h"
 
 /* ---- a test-only class above the deadline class (one slot per CPU) ---- */
 
 #define TEST_TOP_RANK (SCHED_RANK_DEADLINE - 5)
 
-static struct thread *dl_slot[NCPU_MAX];
+static struct thread *dl_slot[SIM_NCPU];
 
 static void dl_enqueue(struct rq *rq, struct thread *t, bool wakeup)
 {
@@ -78,446 +62,20 @@ static struct sched_class test_dl_class = {
 	.tick = dl_tick, .preempt = dl_preempt,
 };
 
-/* ---- simulator ---- */
+/* ---- the simulator (sched_sim.h) with this file's options ---- */
 
-enum end_action { END_SLEEP, END_YIELD, END_EXIT };
-
-struct phase {
-	u64 run, sleep;
-};
-
-struct sth {
-	struct thread t;
-	/* behaviour: the phases first (run, then sleep), then either CPU-bound
-	 * or bursts of burst_ns each ending with `end` (sleeping sleep_ns) */
-	struct phase phases[4];
-	int nphases, phase;
-	bool cpu_bound;
-	u64 burst_ns, sleep_ns;
-	enum end_action end;
-	int home;             /* CPU it is woken on */
-	/* state */
-	bool created;         /* enqueued at least once */
-	u64 burst_left;       /* CPU time until the burst ends; NEVER: none */
-	u64 wake_at;          /* NEVER unless sleeping or not yet started */
-	u64 ready_since;      /* runnable but not running since; NEVER otherwise */
-	/* statistics */
-	u64 sim_exec;         /* CPU time as the simulator measures it */
-	u64 max_wait, sum_wait, nr_waits;
-	u64 nr_runs;          /* times switched in */
-	s64 wake_lag;         /* fair: vruntime - min_vruntime after the last enqueue */
-	u64 exited_at;
-};
-
-struct scpu {
-	struct rq rq;
-	struct thread idle;
-	u64 next_tick;
-	u64 timer;            /* one-shot slice timer, NEVER when disarmed */
-	u64 last_min;
-};
-
-struct trace_rec {
-	u64 t;
-	int cpu;
-	struct thread *who;
-};
-
-static struct {
-	u64 now, tick_ns;
-	int ncpu;
-	bool slice_timer;
-	bool stale_clock;     /* do not update rq->clock before enqueue/dequeue */
-	struct scpu cpu[NCPU_MAX];
-	struct sth *th[NTH_MAX];
-	int nth;
-	u32 next_tid;
-	struct trace_rec *trace;
-	size_t ntrace, trace_cap;
-	u64 events;
-} S;
-
-static struct sth *sth_of(struct thread *t) { return container_of(t, struct sth, t); }
-
-static bool is_idle(const struct thread *t)
+/* A periodic tick of tick_ns, with or without the one-shot slice timer. */
+static void sched_reset(int ncpu, u64 tick_ns, bool slice_timer)
 {
-	for (int i = 0; i < S.ncpu; i++)
-		if (t == &S.cpu[i].idle)
-			return true;
-	return false;
-}
-
-static void sim_free(void)
-{
-	for (int i = 0; i < S.nth; i++)
-		free(S.th[i]);
-	free(S.trace);
-	memset(&S, 0, sizeof(S));
 	memset(dl_slot, 0, sizeof(dl_slot));
+	sim_reset(ncpu);
+	sim_periodic_tick(tick_ns);
+	SIM.slice_timer = slice_timer;
 }
 
-static void sim_reset(int ncpu, u64 tick_ns, bool slice_timer)
+static s64 lag_of(struct sim_thread *st)
 {
-	sim_free();
-	S.ncpu = ncpu;
-	S.tick_ns = tick_ns;
-	S.slice_timer = slice_timer;
-	S.next_tid = 1;
-	for (int i = 0; i < ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		c->idle.tid = 1000 + (u32)i;
-		strcpy(c->idle.name, "idle");
-		rq_init(&c->rq, (u32)i, &c->idle);
-		c->next_tick = tick_ns;
-		c->timer = NEVER;
-		c->last_min = c->rq.fair.min_vruntime;
-	}
-}
-
-static struct sth *sim_thread(const char *name)
-{
-	struct sth *st = calloc(1, sizeof(*st));
-	assert_non_null(st);
-	assert_true(S.nth < NTH_MAX);
-	S.th[S.nth++] = st;
-	st->t.tid = S.next_tid++;
-	strncpy(st->t.name, name, sizeof(st->t.name) - 1);
-	st->t.state = THREAD_SLEEPING;
-	st->cpu_bound = true;
-	st->burst_left = NEVER;
-	st->wake_at = NEVER;
-	st->ready_since = NEVER;
-	return st;
-}
-
-static struct sth *sim_fair(const char *name, int nice)
-{
-	struct sth *st = sim_thread(name);
-	assert_int_equal(sched_set_fair(&st->t, nice), 0);
-	return st;
-}
-
-static struct sth *sim_rt(const char *name, int policy, int prio)
-{
-	struct sth *st = sim_thread(name);
-	assert_int_equal(sched_set_rt(&st->t, policy, prio), 0);
-	return st;
-}
-
-/* Behaviour setters. */
-static void runs_sleeps(struct sth *st, u64 run, u64 sleep)
-{
-	st->cpu_bound = false;
-	st->burst_ns = run;
-	st->sleep_ns = sleep;
-	st->end = END_SLEEP;
-}
-
-static void runs_then(struct sth *st, u64 run, enum end_action end)
-{
-	st->cpu_bound = false;
-	st->burst_ns = run;
-	st->end = end;
-}
-
-static void add_phase(struct sth *st, u64 run, u64 sleep)
-{
-	assert_true(st->nphases < 4);
-	st->phases[st->nphases].run = run;
-	st->phases[st->nphases].sleep = sleep;
-	st->nphases++;
-}
-
-/* The thread is created (first enqueued) on cpu at time `at`. */
-static void sim_start(struct sth *st, int cpu, u64 at)
-{
-	st->home = cpu;
-	st->wake_at = at;
-}
-
-static void begin_burst(struct sth *st)
-{
-	if (st->phase < st->nphases)
-		st->burst_left = st->phases[st->phase].run;
-	else if (st->cpu_bound)
-		st->burst_left = NEVER;
-	else
-		st->burst_left = st->burst_ns;
-	assert_true(st->burst_left > 0);
-}
-
-static void trace_add(int cpu, struct thread *who)
-{
-	if (S.ntrace == S.trace_cap) {
-		S.trace_cap = S.trace_cap ? 2 * S.trace_cap : 1024;
-		S.trace = realloc(S.trace, S.trace_cap * sizeof(*S.trace));
-		assert_non_null(S.trace);
-	}
-	S.trace[S.ntrace++] = (struct trace_rec){ S.now, cpu, who };
-}
-
-static void do_wake(struct sth *st)
-{
-	struct rq *rq = &S.cpu[st->home].rq;
-	bool wakeup = st->created;
-
-	st->wake_at = NEVER;
-	st->t.state = THREAD_RUNNABLE;
-	if (!S.stale_clock)
-		rq->clock = S.now;
-	rq_enqueue(rq, &st->t, wakeup);
-	if (st->t.class == &fair_sched_class)
-		st->wake_lag = (s64)(st->t.fair.vruntime - rq->fair.min_vruntime);
-	st->created = true;
-	begin_burst(st);
-	st->ready_since = S.now;
-	rq_wakeup_preempts(rq, &st->t);
-}
-
-static void do_burst_end(struct scpu *c, struct sth *st)
-{
-	u64 sleep;
-
-	if (!S.stale_clock)
-		c->rq.clock = S.now;
-	if (st->phase < st->nphases) {
-		sleep = st->phases[st->phase++].sleep;
-	} else if (st->end == END_YIELD) {
-		rq_yield(&c->rq);
-		begin_burst(st);
-		return;
-	} else if (st->end == END_EXIT) {
-		rq_dequeue(&c->rq, &st->t);
-		st->t.state = THREAD_DEAD;
-		st->burst_left = NEVER;
-		st->exited_at = S.now;
-		return;
-	} else {
-		sleep = st->sleep_ns;
-	}
-	rq_dequeue(&c->rq, &st->t);
-	st->t.state = THREAD_SLEEPING;
-	st->burst_left = NEVER;
-	st->wake_at = S.now + sleep;
-}
-
-static void schedule_cpu(int i)
-{
-	struct scpu *c = &S.cpu[i];
-	struct thread *prev = c->rq.curr, *next;
-
-	next = rq_pick_next(&c->rq, S.now);
-	assert_ptr_equal(c->rq.curr, next);
-	if (next != prev) {
-		if (!is_idle(prev) && prev->on_rq)
-			sth_of(prev)->ready_since = S.now; /* preempted */
-		trace_add(i, next);
-	}
-	if (!is_idle(next)) {
-		struct sth *st = sth_of(next);
-		if (st->ready_since != NEVER) {
-			u64 w = S.now - st->ready_since;
-			st->max_wait = MAX(st->max_wait, w);
-			st->sum_wait += w;
-			st->nr_waits++;
-			st->ready_since = NEVER;
-			st->nr_runs++;
-		}
-	}
-}
-
-static bool fair_less(const struct rb_node *a, const struct rb_node *b)
-{
-	return (s64)(rb_entry(a, struct thread, fair.node)->fair.vruntime -
-		     rb_entry(b, struct thread, fair.node)->fair.vruntime) < 0;
-}
-
-/* settled: after the reschedules of an event time (no need_resched left). */
-static void check_state(bool settled)
-{
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		struct rq *rq = &c->rq;
-		struct thread *cur = rq->curr;
-		u32 nr = 0, nfair = 0, nrt = 0;
-		u64 load = 0;
-		const char *why = NULL;
-		size_t n = 0;
-
-		if (settled)
-			assert_false(rq->need_resched);
-		for (int k = 0; k < S.nth; k++) {
-			struct thread *t = &S.th[k]->t;
-			if (!t->on_rq || t->cpu != (u32)i)
-				continue;
-			nr++;
-			if (t->class == &fair_sched_class) {
-				nfair++;
-				load += t->fair.weight;
-				assert_true(t->fair.queued);
-			} else if (t->class == &rt_sched_class) {
-				nrt++;
-				assert_true(t->rt.queued);
-				assert_int_equal(t->rt.prio, t->rt_prio);
-			}
-			if (settled && !is_idle(cur)) {
-				/* never a runnable thread of a higher class waiting */
-				assert_true(cur->class->rank <= t->class->rank);
-				if (cur->class == &rt_sched_class && t->class == &rt_sched_class)
-					assert_true(cur->rt_prio >= t->rt_prio);
-			}
-		}
-		assert_int_equal(rq->nr_running, nr);
-		assert_int_equal(rq->fair.nr, nfair);
-		assert_int_equal(rq->fair.load, load);
-		assert_int_equal(rq->rt.nr, nrt);
-		if (is_idle(cur)) {
-			assert_ptr_equal(cur, &c->idle);
-			assert_int_equal(nr, 0);
-		} else {
-			assert_true(cur->on_rq);
-			assert_int_equal(cur->cpu, i);
-		}
-		assert_ptr_equal(rq->fair.curr, cur->class == &fair_sched_class ? cur : NULL);
-		if (rb_validate_cached(&rq->fair.tree, fair_less, &n, &why)) {
-			print_error("cpu %d fair tree: %s\n", i, why);
-			fail();
-		}
-		assert_int_equal(n, nfair - (rq->fair.curr ? 1 : 0));
-		for (int p = 0; p <= RT_PRIO_MAX; p++) {
-			bool bit = (rq->rt.bitmap[p >> 6] >> (p & 63)) & 1;
-			assert_int_equal(bit, !list_empty(&rq->rt.queue[p]));
-		}
-		assert_true((s64)(rq->fair.min_vruntime - c->last_min) >= 0);
-		c->last_min = rq->fair.min_vruntime;
-	}
-	/* CPU time accounting is exact */
-	for (int k = 0; k < S.nth; k++) {
-		struct thread *t = &S.th[k]->t;
-		u64 acc = t->sum_exec;
-		if (t->on_rq && S.cpu[t->cpu].rq.curr == t)
-			acc += S.now - t->exec_start;
-		assert_int_equal(acc, S.th[k]->sim_exec);
-	}
-}
-
-/* Handle everything due at S.now. */
-static void process_events(void)
-{
-	S.events++;
-	for (int i = 0; i < S.ncpu; i++) {
-		struct thread *cur = S.cpu[i].rq.curr;
-		if (!is_idle(cur) && cur->on_rq && sth_of(cur)->burst_left == 0)
-			do_burst_end(&S.cpu[i], sth_of(cur));
-	}
-	for (int k = 0; k < S.nth; k++)
-		if (S.th[k]->wake_at == S.now)
-			do_wake(S.th[k]);
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		if (c->next_tick == S.now) {
-			rq_tick(&c->rq, S.now);
-			c->next_tick += S.tick_ns;
-		}
-		if (c->timer <= S.now) {
-			c->timer = NEVER;
-			rq_tick(&c->rq, S.now);
-		}
-	}
-	for (int i = 0; i < S.ncpu; i++) {
-		struct scpu *c = &S.cpu[i];
-		if (c->rq.need_resched || (!is_idle(c->rq.curr) && !c->rq.curr->on_rq))
-			schedule_cpu(i);
-	}
-	if (S.slice_timer) {
-		for (int i = 0; i < S.ncpu; i++) {
-			struct scpu *c = &S.cpu[i];
-			u64 left;
-			c->rq.clock = S.now;
-			left = rq_slice_left(&c->rq);
-			c->timer = left ? S.now + left : NEVER;
-		}
-	}
-	check_state(true);
-}
-
-static void sim_run_until(u64 end)
-{
-	/* a broken scheduler can make the simulation crawl (a slice timer
-	 * firing every ns): allow one event per simulated us on average */
-	u64 budget = (end - S.now) / US + 100000;
-	for (;;) {
-		if (!budget--)
-			fail_msg("simulation runaway at %llu ns", (unsigned long long)S.now);
-		process_events();
-		if (S.now >= end)
-			break;
-		u64 next = end;
-		for (int i = 0; i < S.ncpu; i++) {
-			struct scpu *c = &S.cpu[i];
-			struct thread *cur = c->rq.curr;
-			next = MIN(next, c->next_tick);
-			next = MIN(next, c->timer);
-			if (!is_idle(cur) && sth_of(cur)->burst_left != NEVER)
-				next = MIN(next, S.now + sth_of(cur)->burst_left);
-		}
-		for (int k = 0; k < S.nth; k++)
-			next = MIN(next, S.th[k]->wake_at);
-		assert_true(next >= S.now);
-		u64 delta = next - S.now;
-		for (int i = 0; i < S.ncpu; i++) {
-			struct thread *cur = S.cpu[i].rq.curr;
-			if (is_idle(cur))
-				continue;
-			struct sth *st = sth_of(cur);
-			st->sim_exec += delta;
-			if (st->burst_left != NEVER)
-				st->burst_left -= delta;
-		}
-		S.now = next;
-	}
-}
-
-static void sim_run_for(u64 d) { sim_run_until(S.now + d); }
-
-/* Segments of CPU cpu from the trace: who ran from start to end. */
-struct seg {
-	struct thread *who;
-	u64 start, end;
-};
-
-static size_t segments(int cpu, struct seg *out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < S.ntrace; i++) {
-		if (S.trace[i].cpu != cpu)
-			continue;
-		if (n && out[n - 1].end == NEVER)
-			out[n - 1].end = S.trace[i].t;
-		if (n == max)
-			return n;
-		out[n++] = (struct seg){ S.trace[i].who, S.trace[i].t, NEVER };
-	}
-	if (n && out[n - 1].end == NEVER)
-		out[n - 1].end = S.now;
-	return n;
-}
-
-static s64 lag_of(struct sth *st)
-{
-	return (s64)(st->t.fair.vruntime - S.cpu[st->t.cpu].rq.fair.min_vruntime);
-}
-
-static double rel_err(double got, double want) { return (got - want) / want; }
-
-static void expect_within(double got, double want, double tol, const char *what)
-{
-	double e = rel_err(got, want);
-	if (e > tol || e < -tol) {
-		print_error("%s: got %.4f, want %.4f (error %.2f%% > %.1f%%)\n", what, got, want,
-			    100 * e, 100 * tol);
-		fail();
-	}
+	return (s64)(st->t.fair.vruntime - SIM.cpu[st->t.cpu].rq.fair.min_vruntime);
 }
 
 static int group_setup(void **state)
@@ -534,6 +92,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	sim_free();
+	memset(dl_slot, 0, sizeof(dl_slot));
 	return 0;
 }
 
@@ -637,8 +196,8 @@ static void test_registry(void **state)
 static void test_set_validation(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, false);
-	struct sth *st = sim_thread("t");
+	sched_reset(1, MS, false);
+	struct sim_thread *st = sim_new("t");
 	struct thread *t = &st->t;
 
 	assert_int_equal(sched_set_fair(t, NICE_MIN - 1), -EINVAL);
@@ -678,21 +237,21 @@ static void test_set_validation(void **state)
 	assert_int_equal(sched_set_rt(t, SCHED_BATCH, 10), -EINVAL);
 	assert_ptr_equal(t->class, &rt_sched_class);
 	assert_int_equal(t->rt_prio, 1);
-	assert_false(S.cpu[0].rq.need_resched);
+	assert_false(SIM.cpu[0].rq.need_resched);
 	sim_run_for(MS);
 
 	/* the idle thread keeps its class */
-	assert_int_equal(sched_set_fair(&S.cpu[0].idle, 0), -EPERM);
-	assert_int_equal(sched_set_rt(&S.cpu[0].idle, SCHED_FIFO, 5), -EPERM);
-	assert_ptr_equal(S.cpu[0].idle.class, &idle_sched_class);
+	assert_int_equal(sched_set_fair(&SIM.cpu[0].idle, 0), -EPERM);
+	assert_int_equal(sched_set_rt(&SIM.cpu[0].idle, SCHED_FIFO, 5), -EPERM);
+	assert_ptr_equal(SIM.cpu[0].idle.class, &idle_sched_class);
 }
 
 static void test_set_moves_between_classes(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *a = sim_fair("A", 0), *b = sim_fair("B", 0), *c = sim_fair("C", 0);
+	sched_reset(1, MS, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *a = sim_fair("A", 0), *b = sim_fair("B", 0), *c = sim_fair("C", 0);
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
 	sim_start(c, 0, 0);
@@ -701,9 +260,9 @@ static void test_set_moves_between_classes(void **state)
 	assert_int_equal(rq->fair.nr, 3);
 
 	/* a queued, not running fair thread becomes rt: runs at once */
-	struct sth *q = rq->curr == &b->t ? c : b;
+	struct sim_thread *q = rq->curr == &b->t ? c : b;
 	assert_int_equal(sched_set_rt(&q->t, SCHED_FIFO, 10), 0);
-	check_state(false);
+	sim_check(false);
 	assert_true(rq->need_resched);
 	assert_int_equal(rq->nr_running, 3);
 	assert_int_equal(rq->fair.nr, 2);
@@ -716,16 +275,16 @@ static void test_set_moves_between_classes(void **state)
 
 	/* the running rt thread goes back to fair */
 	assert_int_equal(sched_set_fair(&q->t, 0), 0);
-	check_state(false); /* consistent at once, before the reschedule */
+	sim_check(false); /* consistent at once, before the reschedule */
 	assert_int_equal(rq->fair.nr, 3);
 	assert_int_equal(rq->rt.nr, 0);
 	sim_run_for(30 * MS);
 	assert_int_equal(rq->fair.load, 3 * 1024);
 
 	/* the running fair thread becomes RR: keeps running */
-	struct sth *r = sth_of(rq->curr);
+	struct sim_thread *r = sim_of(rq->curr);
 	assert_int_equal(sched_set_rt(&r->t, SCHED_RR, 5), 0);
-	check_state(false);
+	sim_check(false);
 	assert_int_equal(rq->fair.nr, 2);
 	assert_int_equal(rq->rt.nr, 1);
 	sim_run_for(20 * MS);
@@ -733,38 +292,38 @@ static void test_set_moves_between_classes(void **state)
 	assert_int_equal(r->t.rt.time_slice, RR_QUANTUM_NS - 20 * MS);
 
 	/* renice a queued fair thread: load follows, tree stays valid */
-	struct sth *f = r == a ? b : a;
+	struct sim_thread *f = r == a ? b : a;
 	assert_int_equal(sched_set_fair(&f->t, 10), 0);
-	check_state(false);
+	sim_check(false);
 	assert_int_equal(rq->fair.load, 1024 + 110);
 	assert_int_equal(f->t.fair.weight, 110);
 	/* and renice the running one */
 	assert_int_equal(sched_set_rt(&r->t, SCHED_RR, 5), 0);
 	assert_int_equal(sched_set_fair(&r->t, -5), 0);
-	check_state(false);
+	sim_check(false);
 	assert_int_equal(rq->fair.load, 1024 + 110 + 3121);
 	sim_run_for(50 * MS);
 	assert_int_equal(sched_set_fair(rq->curr == &r->t ? &r->t : &f->t, 3), 0);
 	sim_run_for(50 * MS);
 
 	/* a thread of a class without prio_changed/yield/slice_left */
-	struct sth *d = sim_thread("D");
+	struct sim_thread *d = sim_new("D");
 	d->t.class = &test_dl_class;
-	sim_start(d, 0, S.now);
+	sim_start(d, 0, SIM.now);
 	sim_run_for(MS);
 	assert_ptr_equal(rq->curr, &d->t); /* deadline rank beats all */
 	assert_int_equal(rq_slice_left(rq), 0);
-	rq->clock = S.now;
+	rq->clock = SIM.now;
 	rq_yield(rq);
 	sim_run_for(0);
 	assert_ptr_equal(rq->curr, &d->t);
 	assert_int_equal(sched_set_fair(&d->t, 0), 0);
-	check_state(false);
+	sim_check(false);
 	assert_int_equal(rq->fair.nr, 4);
 	assert_null(dl_slot[0]);
 	sim_run_for(100 * MS);
-	for (int i = 0; i < S.nth; i++)
-		assert_true(S.th[i]->nr_runs > 0);
+	for (int i = 0; i < SIM.nth; i++)
+		assert_true(SIM.th[i]->nr_runs > 0);
 }
 
 /* Threads queued at an rt level, in list order. */
@@ -779,10 +338,10 @@ static int level_order(struct rq *rq, int prio, struct thread **out, int max)
 	return n;
 }
 
-static void expect_level(struct rq *rq, int prio, struct sth *x0, struct sth *x1, struct sth *x2,
-			 struct sth *x3, struct sth *x4)
+static void expect_level(struct rq *rq, int prio, struct sim_thread *x0, struct sim_thread *x1, struct sim_thread *x2,
+			 struct sim_thread *x3, struct sim_thread *x4)
 {
-	struct sth *want[5] = { x0, x1, x2, x3, x4 };
+	struct sim_thread *want[5] = { x0, x1, x2, x3, x4 };
 	struct thread *got[8];
 	int n = level_order(rq, prio, got, 8), k = 0;
 	for (; k < 5 && want[k]; k++) {
@@ -795,11 +354,11 @@ static void expect_level(struct rq *rq, int prio, struct sth *x0, struct sth *x1
 static void test_rt_prio_change_position(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *h = sim_rt("H", SCHED_FIFO, 50);
-	struct sth *a = sim_rt("A", SCHED_FIFO, 10), *b = sim_rt("B", SCHED_FIFO, 10);
-	struct sth *c = sim_rt("C", SCHED_FIFO, 10), *d = sim_rt("D", SCHED_FIFO, 5);
+	sched_reset(1, MS, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *h = sim_rt("H", SCHED_FIFO, 50);
+	struct sim_thread *a = sim_rt("A", SCHED_FIFO, 10), *b = sim_rt("B", SCHED_FIFO, 10);
+	struct sim_thread *c = sim_rt("C", SCHED_FIFO, 10), *d = sim_rt("D", SCHED_FIFO, 5);
 	sim_start(h, 0, 0);
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
@@ -840,12 +399,12 @@ static void test_rt_prio_change_position(void **state)
 static void test_pick_walk_direct(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, false);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *f = sim_fair("F", 0), *r = sim_rt("R", SCHED_RR, 1), *d = sim_thread("D");
+	sched_reset(1, MS, false);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *f = sim_fair("F", 0), *r = sim_rt("R", SCHED_RR, 1), *d = sim_new("D");
 	d->t.class = &test_dl_class;
 
-	assert_ptr_equal(rq_pick_next(rq, 0), &S.cpu[0].idle);
+	assert_ptr_equal(rq_pick_next(rq, 0), &SIM.cpu[0].idle);
 	assert_int_equal(rq->nr_switches, 0);
 	rq_enqueue(rq, &f->t, false);
 	rq_enqueue(rq, &r->t, false);
@@ -859,7 +418,7 @@ static void test_pick_walk_direct(void **state)
 	assert_true(rq->need_resched);
 	assert_ptr_equal(rq_pick_next(rq, 10), &d->t);
 	assert_int_equal(rq->nr_switches, 1);
-	assert_int_equal(S.cpu[0].idle.sum_exec, 10);
+	assert_int_equal(SIM.cpu[0].idle.sum_exec, 10);
 	rq_dequeue(rq, &d->t);
 	assert_false(d->t.on_rq);
 	assert_ptr_equal(rq_pick_next(rq, 20), &r->t);
@@ -868,7 +427,7 @@ static void test_pick_walk_direct(void **state)
 	assert_ptr_equal(rq_pick_next(rq, 30), &f->t);
 	rq_dequeue(rq, &f->t);
 	assert_int_equal(rq->nr_running, 0);
-	assert_ptr_equal(rq_pick_next(rq, 45), &S.cpu[0].idle);
+	assert_ptr_equal(rq_pick_next(rq, 45), &SIM.cpu[0].idle);
 	assert_int_equal(f->t.sum_exec, 15);
 	assert_int_equal(r->t.sum_exec, 10);
 	assert_int_equal(rq->nr_switches, 4);
@@ -890,7 +449,7 @@ static void test_pick_walk_direct(void **state)
 	assert_false(rq_wakeup_preempts(rq, &f->t)); /* fair never preempts rt */
 	assert_false(rq->need_resched);
 	/* the rt tick notices a higher level queued without a wake-up check */
-	struct sth *r2 = sim_rt("R2", SCHED_FIFO, 2);
+	struct sim_thread *r2 = sim_rt("R2", SCHED_FIFO, 2);
 	rq_enqueue(rq, &r2->t, true);
 	assert_true(rq_tick(rq, 54));
 	assert_ptr_equal(rq_pick_next(rq, 55), &r2->t);
@@ -901,11 +460,11 @@ static void test_pick_walk_direct(void **state)
 static void test_pick_order_classes(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct sth *r1 = sim_rt("R1", SCHED_FIFO, 10), *r2 = sim_rt("R2", SCHED_RR, 5);
-	struct sth *f1 = sim_fair("F1", 0), *f2 = sim_fair("F2", 0);
-	runs_sleeps(r1, 3 * MS, 7 * MS);
-	runs_sleeps(r2, 2 * MS + 300 * US, 11 * MS);
+	sched_reset(1, MS, true);
+	struct sim_thread *r1 = sim_rt("R1", SCHED_FIFO, 10), *r2 = sim_rt("R2", SCHED_RR, 5);
+	struct sim_thread *f1 = sim_fair("F1", 0), *f2 = sim_fair("F2", 0);
+	sim_bursts(r1, 3 * MS, 7 * MS);
+	sim_bursts(r2, 2 * MS + 300 * US, 11 * MS);
 	sim_start(f1, 0, 0);
 	sim_start(f2, 0, 0);
 	sim_start(r1, 0, 500 * US);
@@ -916,21 +475,21 @@ static void test_pick_order_classes(void **state)
 	/* R2 waits at most for one R1 burst */
 	assert_true(r2->max_wait <= 3 * MS);
 	u64 rt = r1->sim_exec + r2->sim_exec, fair = f1->sim_exec + f2->sim_exec;
-	assert_int_equal(rt + fair + S.cpu[0].idle.sum_exec, S.now);
-	assert_int_equal(S.cpu[0].idle.sum_exec, 0); /* fair threads are CPU-bound */
+	assert_int_equal(rt + fair + SIM.cpu[0].idle.sum_exec, SIM.now);
+	assert_int_equal(SIM.cpu[0].idle.sum_exec, 0); /* fair threads are CPU-bound */
 	expect_within((double)f1->sim_exec, (double)f2->sim_exec, 0.05, "F1 vs F2");
 	print_message("  classes: R1 %.1f%% R2 %.1f%% F1 %.1f%% F2 %.1f%%, R2 max wait %.2f ms\n",
-		      100.0 * r1->sim_exec / S.now, 100.0 * r2->sim_exec / S.now,
-		      100.0 * f1->sim_exec / S.now, 100.0 * f2->sim_exec / S.now, r2->max_wait / 1e6);
+		      100.0 * r1->sim_exec / SIM.now, 100.0 * r2->sim_exec / SIM.now,
+		      100.0 * f1->sim_exec / SIM.now, 100.0 * f2->sim_exec / SIM.now, r2->max_wait / 1e6);
 
 	/* when everything sleeps, idle runs; when rt wakes, it runs at once */
-	sim_reset(1, MS, true);
-	struct sth *s = sim_rt("S", SCHED_FIFO, 1);
-	runs_sleeps(s, 1 * MS, 9 * MS);
+	sched_reset(1, MS, true);
+	struct sim_thread *s = sim_rt("S", SCHED_FIFO, 1);
+	sim_bursts(s, 1 * MS, 9 * MS);
 	sim_start(s, 0, 250 * US);
 	sim_run_until(SEC);
 	assert_int_equal(s->sim_exec, 100 * MS);
-	assert_int_equal(S.cpu[0].idle.sum_exec, SEC - 100 * MS);
+	assert_int_equal(SIM.cpu[0].idle.sum_exec, SEC - 100 * MS);
 	assert_int_equal(s->max_wait, 0);
 }
 
@@ -938,22 +497,22 @@ static void test_fifo_run_to_completion(void **state)
 {
 	(void)state;
 	for (int timer = 0; timer < 2; timer++) {
-		sim_reset(1, MS, timer);
-		struct sth *a = sim_rt("A", SCHED_FIFO, 50), *b = sim_rt("B", SCHED_FIFO, 50);
-		struct sth *c = sim_rt("C", SCHED_FIFO, 50), *d = sim_rt("D", SCHED_FIFO, 50);
-		struct sth *f = sim_fair("F", -20);
-		runs_then(a, 30 * MS, END_EXIT);
-		runs_then(b, 20 * MS, END_EXIT);
-		runs_then(c, 10 * MS, END_EXIT);
-		runs_then(d, 5 * MS, END_EXIT);
+		sched_reset(1, MS, timer);
+		struct sim_thread *a = sim_rt("A", SCHED_FIFO, 50), *b = sim_rt("B", SCHED_FIFO, 50);
+		struct sim_thread *c = sim_rt("C", SCHED_FIFO, 50), *d = sim_rt("D", SCHED_FIFO, 50);
+		struct sim_thread *f = sim_fair("F", -20);
+		sim_runs_then(a, 30 * MS, SIM_END_EXIT);
+		sim_runs_then(b, 20 * MS, SIM_END_EXIT);
+		sim_runs_then(c, 10 * MS, SIM_END_EXIT);
+		sim_runs_then(d, 5 * MS, SIM_END_EXIT);
 		sim_start(f, 0, 0);
 		sim_start(a, 0, 0);
 		sim_start(b, 0, 0);
 		sim_start(c, 0, 0);
 		sim_start(d, 0, 5 * MS + 123); /* equal priority: no preemption */
 		sim_run_until(100 * MS);
-		struct seg seg[16];
-		size_t n = segments(0, seg, 16);
+		struct sim_span seg[16];
+		size_t n = sim_spans(0, seg, 16);
 		/* A, B, C, D in queueing order, each to completion, then F */
 		assert_int_equal(n, 5);
 		assert_ptr_equal(seg[0].who, &a->t);
@@ -974,15 +533,15 @@ static void test_fifo_run_to_completion(void **state)
 
 static void check_rr_rotation(u64 tick, bool timer)
 {
-	sim_reset(1, tick, timer);
-	struct sth *t[3] = { sim_rt("A", SCHED_RR, 10), sim_rt("B", SCHED_RR, 10), sim_rt("C", SCHED_RR, 10) };
-	struct sth *f = sim_fair("F", 0);
+	sched_reset(1, tick, timer);
+	struct sim_thread *t[3] = { sim_rt("A", SCHED_RR, 10), sim_rt("B", SCHED_RR, 10), sim_rt("C", SCHED_RR, 10) };
+	struct sim_thread *f = sim_fair("F", 0);
 	sim_start(f, 0, 0);
 	for (int i = 0; i < 3; i++)
 		sim_start(t[i], 0, 0);
 	sim_run_until(15 * RR_QUANTUM_NS + RR_QUANTUM_NS / 2);
-	struct seg seg[64];
-	size_t n = segments(0, seg, 64);
+	struct sim_span seg[64];
+	size_t n = sim_spans(0, seg, 64);
 	/* A, B, C, A, ... each a full quantum; the fair thread never runs */
 	assert_int_equal(n, 16);
 	for (size_t i = 0; i < n; i++) {
@@ -1007,16 +566,16 @@ static void test_rr_quanta(void **state)
 static void test_rr_preempted_keeps_quantum(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct sth *a = sim_rt("A", SCHED_RR, 10), *b = sim_rt("B", SCHED_RR, 10);
-	struct sth *h = sim_rt("H", SCHED_FIFO, 20);
-	runs_then(h, 10 * MS, END_EXIT);
+	sched_reset(1, MS, true);
+	struct sim_thread *a = sim_rt("A", SCHED_RR, 10), *b = sim_rt("B", SCHED_RR, 10);
+	struct sim_thread *h = sim_rt("H", SCHED_FIFO, 20);
+	sim_runs_then(h, 10 * MS, SIM_END_EXIT);
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
 	sim_start(h, 0, 40 * MS + 500 * US);
 	sim_run_until(400 * MS);
-	struct seg seg[16];
-	size_t n = segments(0, seg, 16);
+	struct sim_span seg[16];
+	size_t n = sim_spans(0, seg, 16);
 	assert_true(n >= 5);
 	assert_ptr_equal(seg[0].who, &a->t);
 	assert_int_equal(seg[0].end, 40 * MS + 500 * US); /* preempted at once */
@@ -1033,13 +592,13 @@ static void test_rr_preempted_keeps_quantum(void **state)
 static void test_rt_wakeup_preemption(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct sth *l = sim_rt("L", SCHED_FIFO, 10), *e = sim_rt("E", SCHED_FIFO, 10);
-	struct sth *h = sim_rt("H", SCHED_FIFO, 50), *m = sim_rt("M", SCHED_RR, 30);
-	struct sth *f = sim_fair("F", -20);
-	runs_sleeps(h, 2 * MS, 7 * MS + 300 * US);
-	runs_sleeps(m, 1 * MS, 4 * MS + 100 * US);
-	runs_then(e, MS, END_EXIT);
+	sched_reset(1, MS, true);
+	struct sim_thread *l = sim_rt("L", SCHED_FIFO, 10), *e = sim_rt("E", SCHED_FIFO, 10);
+	struct sim_thread *h = sim_rt("H", SCHED_FIFO, 50), *m = sim_rt("M", SCHED_RR, 30);
+	struct sim_thread *f = sim_fair("F", -20);
+	sim_bursts(h, 2 * MS, 7 * MS + 300 * US);
+	sim_bursts(m, 1 * MS, 4 * MS + 100 * US);
+	sim_runs_then(e, MS, SIM_END_EXIT);
 	sim_start(f, 0, 0);
 	sim_start(l, 0, 0);
 	sim_start(h, 0, 3 * MS + 17);
@@ -1059,14 +618,14 @@ static void test_rt_wakeup_preemption(void **state)
 
 	/* directly: equal priority does not even ask for a reschedule, one
 	 * level up does; also for RR */
-	sim_reset(1, MS, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *c = sim_rt("C", SCHED_RR, 40);
+	sched_reset(1, MS, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *c = sim_rt("C", SCHED_RR, 40);
 	sim_start(c, 0, 0);
 	sim_run_until(MS);
 	for (int policy = SCHED_FIFO; policy <= SCHED_RR; policy++) {
-		struct sth *eq = sim_rt("eq", policy, 40), *up = sim_rt("up", policy, 41);
-		rq->clock = S.now;
+		struct sim_thread *eq = sim_rt("eq", policy, 40), *up = sim_rt("up", policy, 41);
+		rq->clock = SIM.now;
 		rq_enqueue(rq, &eq->t, true);
 		assert_false(rq_wakeup_preempts(rq, &eq->t));
 		assert_false(rq->need_resched);
@@ -1081,9 +640,9 @@ static void test_rt_wakeup_preemption(void **state)
 }
 
 /* Run n CPU-bound fair threads with the given nices on one CPU. */
-static void run_fair_mix(const int *nice, int n, u64 duration, bool timer, struct sth **out)
+static void run_fair_mix(const int *nice, int n, u64 duration, bool timer, struct sim_thread **out)
 {
-	sim_reset(1, MS, timer);
+	sched_reset(1, MS, timer);
 	for (int i = 0; i < n; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "f%d", i);
@@ -1097,15 +656,15 @@ static void test_fair_equal_share(void **state)
 {
 	(void)state;
 	static const int nice[8] = { 0 };
-	struct sth *t[8];
+	struct sim_thread *t[8];
 	for (int timer = 0; timer < 2; timer++) {
 		for (int n = 2; n <= 8; n += 2) {
 			run_fair_mix(nice, n, 10 * SEC, timer, t);
 			double worst = 0;
 			for (int i = 0; i < n; i++) {
-				double share = (double)t[i]->sim_exec / (double)S.now;
+				double share = (double)t[i]->sim_exec / (double)SIM.now;
 				expect_within(share, 1.0 / n, 0.05, "equal-nice share");
-				double e = rel_err(share, 1.0 / n);
+				double e = sim_rel_err(share, 1.0 / n);
 				worst = MAX(worst, e < 0 ? -e : e);
 			}
 			print_message("  fair equal nice: %d threads, %s, worst share error %.3f%%\n",
@@ -1117,7 +676,7 @@ static void test_fair_equal_share(void **state)
 static void test_fair_nice_weights(void **state)
 {
 	(void)state;
-	struct sth *t[4];
+	struct sim_thread *t[4];
 	static const int two[2] = { 0, 5 };
 	run_fair_mix(two, 2, 10 * SEC, true, t);
 	double ratio = (double)t[0]->sim_exec / (double)t[1]->sim_exec;
@@ -1132,10 +691,10 @@ static void test_fair_nice_weights(void **state)
 			sum += (double)sched_nice_to_weight(four[i]);
 		for (int i = 0; i < 4; i++) {
 			double want = sched_nice_to_weight(four[i]) / sum;
-			double got = (double)t[i]->sim_exec / (double)S.now;
+			double got = (double)t[i]->sim_exec / (double)SIM.now;
 			expect_within(got, want, 0.05, "share by weight");
 			print_message("  fair nice %3d: share %.4f, weight share %.4f (%+.2f%%)\n",
-				      four[i], got, want, 100 * rel_err(got, want));
+				      four[i], got, want, 100 * sim_rel_err(got, want));
 		}
 	}
 }
@@ -1143,17 +702,17 @@ static void test_fair_nice_weights(void **state)
 static void test_fair_sleeper_gets_share(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct sth *s = sim_fair("S", 0), *a = sim_fair("A", 0), *b = sim_fair("B", 0);
-	runs_sleeps(s, 2 * MS, 2 * MS);
+	sched_reset(1, MS, true);
+	struct sim_thread *s = sim_fair("S", 0), *a = sim_fair("A", 0), *b = sim_fair("B", 0);
+	sim_bursts(s, 2 * MS, 2 * MS);
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
 	sim_start(s, 0, 0);
 	sim_run_until(10 * SEC);
-	double ss = (double)s->sim_exec / S.now;
+	double ss = (double)s->sim_exec / SIM.now;
 	print_message("  sleeper (2 ms run / 2 ms sleep) vs 2 CPU-bound: S %.3f A %.3f B %.3f, "
-		      "S max wait %.2f ms\n", ss, (double)a->sim_exec / S.now,
-		      (double)b->sim_exec / S.now, s->max_wait / 1e6);
+		      "S max wait %.2f ms\n", ss, (double)a->sim_exec / SIM.now,
+		      (double)b->sim_exec / SIM.now, s->max_wait / 1e6);
 	assert_true(ss >= 0.95 / 3);   /* at least its fair share */
 	assert_true(ss <= 0.5);        /* never more than it asks */
 	expect_within((double)a->sim_exec, (double)b->sim_exec, 0.05, "A vs B");
@@ -1167,11 +726,11 @@ static void test_fair_sleeper_gets_share(void **state)
 	u64 maxw = 0;
 	double worst = 10;
 	for (int hogs = 0; hogs < 2; hogs++) {
-		sim_reset(1, MS, true);
-		struct sth *w[8], *h[2];
+		sched_reset(1, MS, true);
+		struct sim_thread *w[8], *h[2] = { NULL, NULL };
 		for (int i = 0; i < 8; i++) {
 			w[i] = sim_fair("w", 0);
-			runs_sleeps(w[i], 300 * US, 3 * MS + (u64)i * 100 * US);
+			sim_bursts(w[i], 300 * US, 3 * MS + (u64)i * 100 * US);
 			sim_start(w[i], 0, (u64)i * 37 * US);
 		}
 		if (hogs) {
@@ -1181,11 +740,11 @@ static void test_fair_sleeper_gets_share(void **state)
 			sim_start(h[1], 0, 0);
 		}
 		sim_run_until(100 * MS);
-		for (int i = 0; i < S.nth; i++)
-			S.th[i]->max_wait = 0; /* after start-up */
+		for (int i = 0; i < SIM.nth; i++)
+			SIM.th[i]->max_wait = 0; /* after start-up */
 		sim_run_until(10 * SEC);
 		for (int i = 0; i < 8; i++) {
-			double share = (double)w[i]->sim_exec / S.now;
+			double share = (double)w[i]->sim_exec / SIM.now;
 			if (!hogs) {
 				base[i] = share;
 				continue;
@@ -1198,8 +757,8 @@ static void test_fair_sleeper_gets_share(void **state)
 			expect_within((double)h[0]->sim_exec, (double)h[1]->sim_exec, 0.05, "hog vs hog");
 			print_message("  8 sleepers + 2 hogs: sleepers keep >= %.1f%% of their "
 				      "hog-free throughput, max wait %.2f ms; hogs %.3f / %.3f\n",
-				      100 * worst, maxw / 1e6, (double)h[0]->sim_exec / S.now,
-				      (double)h[1]->sim_exec / S.now);
+				      100 * worst, maxw / 1e6, (double)h[0]->sim_exec / SIM.now,
+				      (double)h[1]->sim_exec / SIM.now);
 			/* a woken sleeper waits for the other sleepers at most */
 			assert_true(maxw <= 8 * 300 * US + SCHED_FAIR_WAKEUP_GRAN_NS);
 		}
@@ -1209,41 +768,41 @@ static void test_fair_sleeper_gets_share(void **state)
 static void test_fair_new_thread(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *a = sim_fair("A", 0), *b = sim_fair("B", 0);
+	sched_reset(1, MS, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *a = sim_fair("A", 0), *b = sim_fair("B", 0);
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
 	sim_run_until(2 * SEC);
-	struct sth *n = sim_fair("N", 0);
-	sim_start(n, 0, S.now + 100 * US);
-	u64 a0 = a->sim_exec, b0 = b->sim_exec, t0 = S.now;
+	struct sim_thread *n = sim_fair("N", 0);
+	sim_start(n, 0, SIM.now + 100 * US);
+	u64 a0 = a->sim_exec, b0 = b->sim_exec, t0 = SIM.now;
 	sim_run_for(300 * MS);
 	/* placed just behind min_vruntime (start debit), not at its 0 vruntime */
 	assert_int_equal(n->wake_lag, SCHED_FAIR_MIN_GRAN_NS);
-	double d = (double)(S.now - t0);
+	double d = (double)(SIM.now - t0);
 	double sa = (a->sim_exec - a0) / d, sb = (b->sim_exec - b0) / d, sn = n->sim_exec / d;
 	print_message("  new thread: first wait %.2f ms; next 300 ms: A %.3f B %.3f N %.3f\n",
 		      n->max_wait / 1e6, sa, sb, sn);
 	expect_within(sa, 1.0 / 3, 0.05, "A after N");
 	expect_within(sb, 1.0 / 3, 0.05, "B after N");
 	expect_within(sn, 1.0 / 3, 0.05, "N");
-	assert_true(n->max_wait <= SCHED_FAIR_LATENCY_NS + S.tick_ns);
+	assert_true(n->max_wait <= SCHED_FAIR_LATENCY_NS + SIM.tick_ns);
 	(void)rq;
 
 	/* a burst of 20 new threads while 2 run: none monopolises, the old
 	 * ones keep running within the latency bound */
 	for (int i = 0; i < 20; i++)
-		sim_start(sim_fair("new", 0), 0, S.now + (u64)i * 10 * US);
+		sim_start(sim_fair("new", 0), 0, SIM.now + (u64)i * 10 * US);
 	a->max_wait = b->max_wait = 0;
 	sim_run_for(2 * SEC);
 	/* a thread that had just run can be up to a slice ahead of the new
 	 * ones (placed one virtual slice after min_vruntime): two periods */
-	u64 bound = 2 * 22 * SCHED_FAIR_MIN_GRAN_NS + S.tick_ns, maxw = 0;
-	for (int i = 0; i < S.nth; i++) {
-		maxw = MAX(maxw, S.th[i]->max_wait);
-		assert_true(S.th[i]->max_wait <= bound);
-		assert_true(S.th[i]->nr_runs > 10);
+	u64 bound = 2 * 22 * SCHED_FAIR_MIN_GRAN_NS + SIM.tick_ns, maxw = 0;
+	for (int i = 0; i < SIM.nth; i++) {
+		maxw = MAX(maxw, SIM.th[i]->max_wait);
+		assert_true(SIM.th[i]->max_wait <= bound);
+		assert_true(SIM.th[i]->nr_runs > 10);
 	}
 	print_message("  20 new threads next to 3: max wait %.2f ms (bound %.2f ms)\n", maxw / 1e6,
 		      bound / 1e6);
@@ -1253,7 +812,7 @@ static void test_fair_latency_bound(void **state)
 {
 	(void)state;
 	static const int nice[32] = { 0 };
-	struct sth *t[32];
+	struct sim_thread *t[32];
 	static const int ns[] = { 2, 3, 4, 8, 9, 16, 32 };
 	for (int timer = 0; timer < 2; timer++) {
 		for (size_t k = 0; k < ARRAY_SIZE(ns); k++) {
@@ -1287,18 +846,18 @@ static void test_fair_latency_bound(void **state)
 static void test_fair_sleeper_credit_bounded(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct sth *a = sim_fair("A", 0), *b = sim_fair("B", 0), *s = sim_fair("S", 0);
-	add_phase(s, 1 * MS, 5 * SEC); /* then CPU-bound */
+	sched_reset(1, MS, true);
+	struct sim_thread *a = sim_fair("A", 0), *b = sim_fair("B", 0), *s = sim_fair("S", 0);
+	sim_add_phase(s, 1 * MS, 5 * SEC); /* then CPU-bound */
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
 	sim_start(s, 0, 0);
 	sim_run_until(5 * SEC);
-	u64 a0 = a->sim_exec, b0 = b->sim_exec, s0 = s->sim_exec, t0 = S.now;
+	u64 a0 = a->sim_exec, b0 = b->sim_exec, s0 = s->sim_exec, t0 = SIM.now;
 	sim_run_for(200 * MS);
 	/* credit is bounded by the bonus, it does not grow with the sleep */
 	assert_true(s->wake_lag >= -(s64)SCHED_FAIR_SLEEPER_BONUS_NS);
-	double d = (double)(S.now - t0);
+	double d = (double)(SIM.now - t0);
 	double sa = (a->sim_exec - a0) / d, sb = (b->sim_exec - b0) / d, ss = (s->sim_exec - s0) / d;
 	print_message("  5 s sleeper woken: lag %.2f ms; next 200 ms: S %.3f A %.3f B %.3f\n",
 		      s->wake_lag / 1e6, ss, sa, sb);
@@ -1311,9 +870,9 @@ static void test_fair_sleeper_credit_bounded(void **state)
 static void test_fair_wakeup_preemption(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, true);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *a = sim_fair("A", 0);
+	sched_reset(1, MS, true);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *a = sim_fair("A", 0);
 	sim_start(a, 0, 0);
 	sim_run_until(100 * MS);
 	assert_ptr_equal(rq->curr, &a->t);
@@ -1332,12 +891,12 @@ static void test_fair_wakeup_preemption(void **state)
 		{ 0, 100 * 1000 * 1000, true }, /* long sleeper: clamped, still preempts */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct sth *w = sim_fair("W", cases[i].nice);
+		struct sim_thread *w = sim_fair("W", cases[i].nice);
 		/* as if it had slept on this CPU at this vruntime */
 		w->t.fair.placed = true;
 		w->t.fair.last_rq = rq;
 		w->t.fair.vruntime = va - (u64)cases[i].behind;
-		rq->clock = S.now;
+		rq->clock = SIM.now;
 		rq_enqueue(rq, &w->t, true);
 		s64 lag = (s64)(w->t.fair.vruntime - rq->fair.min_vruntime);
 		assert_true(lag >= -(s64)SCHED_FAIR_SLEEPER_BONUS_NS);
@@ -1345,14 +904,14 @@ static void test_fair_wakeup_preemption(void **state)
 		assert_int_equal(rq->need_resched, cases[i].preempts);
 		rq->need_resched = false;
 		rq_dequeue(rq, &w->t);
-		S.nth--; /* forget it */
+		SIM.nth--; /* forget it */
 		free(w);
 	}
 
 	/* in the simulation: a sleeper preempts the hog as soon as it wakes */
-	struct sth *s = sim_fair("S", 0);
-	runs_sleeps(s, 500 * US, 20 * MS);
-	sim_start(s, 0, S.now + 333 * US);
+	struct sim_thread *s = sim_fair("S", 0);
+	sim_bursts(s, 500 * US, 20 * MS);
+	sim_start(s, 0, SIM.now + 333 * US);
 	sim_run_for(50 * MS);
 	/* new: behind A, which first finishes a slice (3 ms: two queued) */
 	assert_true(s->max_wait <= SCHED_FAIR_LATENCY_NS / 2 + 1);
@@ -1361,36 +920,36 @@ static void test_fair_wakeup_preemption(void **state)
 	assert_true(s->nr_runs >= 45);
 	assert_int_equal(s->max_wait, 0); /* every wake-up preempts A at once */
 	/* the equal vruntime case: no preemption of the running thread */
-	struct sth *e = sim_fair("E", 0);
+	struct sim_thread *e = sim_fair("E", 0);
 	e->t.fair.placed = true;
 	e->t.fair.last_rq = rq;
 	e->t.fair.vruntime = rq->curr->fair.vruntime;
-	rq->clock = S.now;
+	rq->clock = SIM.now;
 	rq_enqueue(rq, &e->t, true);
 	e->created = true;
-	e->ready_since = S.now;
+	e->ready_since = SIM.now;
 	assert_false(rq_wakeup_preempts(rq, &e->t));
 	sim_run_for(100 * MS);
 
 	/* no wake-up preemption (nice 5 needs 3.06 ms), but once curr has
 	 * run min_gran and is more than its slice ahead of the queued thread
 	 * the tick preempts it, before the slice (4.52 ms) is over */
-	sim_reset(1, MS, true);
-	rq = &S.cpu[0].rq;
-	struct sth *p = sim_fair("P", 0);
+	sched_reset(1, MS, true);
+	rq = &SIM.cpu[0].rq;
+	struct sim_thread *p = sim_fair("P", 0);
 	sim_start(p, 0, 0);
 	sim_run_until(50 * MS + 300 * US);
 	rq->need_resched = true;
 	sim_run_for(0); /* P picked again: its slice starts now */
-	struct sth *q = sim_fair("Q", 5);
+	struct sim_thread *q = sim_fair("Q", 5);
 	q->t.fair.placed = true;
 	q->t.fair.last_rq = rq;
 	q->t.fair.vruntime = p->t.fair.vruntime - 2900 * US;
-	rq->clock = S.now;
+	rq->clock = SIM.now;
 	q->t.state = THREAD_RUNNABLE;
 	rq_enqueue(rq, &q->t, true);
 	q->created = true;
-	q->ready_since = S.now;
+	q->ready_since = SIM.now;
 	assert_false(rq_wakeup_preempts(rq, &q->t));
 	assert_int_equal(rq_slice_left(rq), SCHED_FAIR_LATENCY_NS * 1024 / 1359);
 	sim_run_for(2 * MS);
@@ -1404,14 +963,14 @@ static void test_fair_yield(void **state)
 {
 	(void)state;
 	/* A yields after every 1 ms of CPU: B runs next each time */
-	sim_reset(1, MS, true);
-	struct sth *a = sim_fair("A", 0), *b = sim_fair("B", 0);
-	runs_then(a, MS, END_YIELD);
+	sched_reset(1, MS, true);
+	struct sim_thread *a = sim_fair("A", 0), *b = sim_fair("B", 0);
+	sim_runs_then(a, MS, SIM_END_YIELD);
 	sim_start(a, 0, 0);
 	sim_start(b, 0, 0);
 	sim_run_until(SEC);
-	struct seg seg[2048];
-	size_t n = segments(0, seg, 2048);
+	struct sim_span seg[2048];
+	size_t n = sim_spans(0, seg, 2048);
 	size_t yields = 0;
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (seg[i].who == &a->t && seg[i].end - seg[i].start == MS) {
@@ -1425,48 +984,48 @@ static void test_fair_yield(void **state)
 	assert_true(yields > 50);
 	assert_true(a->sim_exec <= b->sim_exec);
 	print_message("  fair yield: A (yields every 1 ms) %.3f, B %.3f, %zu hand-overs\n",
-		      (double)a->sim_exec / S.now, (double)b->sim_exec / S.now, yields);
+		      (double)a->sim_exec / SIM.now, (double)b->sim_exec / SIM.now, yields);
 
 	/* alone: yield returns to the same thread, no switch */
-	sim_reset(1, MS, true);
-	struct sth *c = sim_fair("C", 0);
-	runs_then(c, 2 * MS, END_YIELD);
+	sched_reset(1, MS, true);
+	struct sim_thread *c = sim_fair("C", 0);
+	sim_runs_then(c, 2 * MS, SIM_END_YIELD);
 	sim_start(c, 0, 0);
 	sim_run_until(100 * MS);
-	assert_int_equal(S.cpu[0].rq.nr_switches, 1);
+	assert_int_equal(SIM.cpu[0].rq.nr_switches, 1);
 	assert_int_equal(c->sim_exec, 100 * MS);
 
 	/* rt FIFO: yield moves to the tail of the level */
-	sim_reset(1, MS, true);
-	struct sth *r[3] = { sim_rt("A", SCHED_FIFO, 10), sim_rt("B", SCHED_FIFO, 10),
+	sched_reset(1, MS, true);
+	struct sim_thread *r[3] = { sim_rt("A", SCHED_FIFO, 10), sim_rt("B", SCHED_FIFO, 10),
 			     sim_rt("C", SCHED_FIFO, 10) };
 	for (int i = 0; i < 3; i++) {
-		runs_then(r[i], 5 * MS, END_YIELD);
+		sim_runs_then(r[i], 5 * MS, SIM_END_YIELD);
 		sim_start(r[i], 0, 0);
 	}
 	sim_run_until(302 * MS);
-	n = segments(0, seg, 2048);
+	n = sim_spans(0, seg, 2048);
 	assert_int_equal(n, 61);
 	for (size_t i = 0; i < n; i++) {
 		assert_ptr_equal(seg[i].who, &r[i % 3]->t);
 		assert_int_equal(seg[i].end - seg[i].start, i < 60 ? 5 * MS : 2 * MS);
 	}
 	/* FIFO alone: yield keeps running */
-	sim_reset(1, MS, true);
-	struct sth *z = sim_rt("Z", SCHED_FIFO, 10);
-	runs_then(z, 5 * MS, END_YIELD);
+	sched_reset(1, MS, true);
+	struct sim_thread *z = sim_rt("Z", SCHED_FIFO, 10);
+	sim_runs_then(z, 5 * MS, SIM_END_YIELD);
 	sim_start(z, 0, 0);
 	sim_run_until(100 * MS);
-	assert_int_equal(S.cpu[0].rq.nr_switches, 1);
+	assert_int_equal(SIM.cpu[0].rq.nr_switches, 1);
 }
 
 static void test_slice_left(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, false);
-	struct rq *rq = &S.cpu[0].rq;
+	sched_reset(1, MS, false);
+	struct rq *rq = &SIM.cpu[0].rq;
 	assert_int_equal(rq_slice_left(rq), 0); /* idle */
-	struct sth *a = sim_fair("A", 0), *b = sim_fair("B", 0);
+	struct sim_thread *a = sim_fair("A", 0), *b = sim_fair("B", 0);
 	sim_start(a, 0, 0);
 	sim_run_for(0);
 	assert_int_equal(rq_slice_left(rq), 0); /* alone: no end */
@@ -1476,29 +1035,29 @@ static void test_slice_left(void **state)
 	assert_ptr_equal(rq->curr, &a->t);
 	assert_int_equal(rq_slice_left(rq), 2500 * US);
 	sim_run_until(1500 * US);   /* tick at 1 ms accounted, 0.5 ms pending */
-	rq->clock = S.now;
+	rq->clock = SIM.now;
 	assert_int_equal(rq_slice_left(rq), 1500 * US);
 	sim_run_until(2 * MS);
-	rq->clock = S.now + 900 * US;
+	rq->clock = SIM.now + 900 * US;
 	assert_int_equal(rq_slice_left(rq), 100 * US);
-	rq->clock = S.now + 1200 * US;
+	rq->clock = SIM.now + 1200 * US;
 	assert_int_equal(rq_slice_left(rq), 1); /* used up, tick pending */
 
 	/* weights: nice 0 next to nice 5 gets 6 ms * 1024 / 1359 */
-	sim_reset(1, MS, false);
-	rq = &S.cpu[0].rq;
-	struct sth *x = sim_fair("X", 0), *y = sim_fair("Y", 5);
+	sched_reset(1, MS, false);
+	rq = &SIM.cpu[0].rq;
+	struct sim_thread *x = sim_fair("X", 0), *y = sim_fair("Y", 5);
 	sim_start(x, 0, 0);
 	sim_start(y, 0, 0);
 	sim_run_for(0);
-	struct sth *cur = sth_of(rq->curr);
+	struct sim_thread *cur = sim_of(rq->curr);
 	u64 want = SCHED_FAIR_LATENCY_NS * cur->t.fair.weight / 1359;
 	assert_int_equal(rq_slice_left(rq), MAX(want, SCHED_FAIR_MIN_GRAN_NS));
 
 	/* RR: the rest of the quantum; FIFO: none */
-	sim_reset(1, MS, false);
-	rq = &S.cpu[0].rq;
-	struct sth *r = sim_rt("R", SCHED_RR, 3), *ff = sim_rt("F", SCHED_FIFO, 3);
+	sched_reset(1, MS, false);
+	rq = &SIM.cpu[0].rq;
+	struct sim_thread *r = sim_rt("R", SCHED_RR, 3), *ff = sim_rt("F", SCHED_FIFO, 3);
 	sim_start(r, 0, 0);
 	sim_start(ff, 0, 0);
 	sim_run_until(30 * MS);
@@ -1511,10 +1070,10 @@ static void test_slice_left(void **state)
 static void test_multi_cpu(void **state)
 {
 	(void)state;
-	sim_reset(4, MS, true);
-	struct sth *p[4], *q[4], *r = sim_rt("R", SCHED_RR, 7), *s = sim_fair("S", 0);
-	runs_sleeps(r, 1 * MS, 3 * MS);
-	runs_sleeps(s, 2 * MS, 5 * MS);
+	sched_reset(4, MS, true);
+	struct sim_thread *p[4], *q[4], *r = sim_rt("R", SCHED_RR, 7), *s = sim_fair("S", 0);
+	sim_bursts(r, 1 * MS, 3 * MS);
+	sim_bursts(s, 2 * MS, 5 * MS);
 	for (int i = 0; i < 4; i++) {
 		p[i] = sim_fair("p", 0);
 		q[i] = sim_fair("q", i);
@@ -1529,27 +1088,27 @@ static void test_multi_cpu(void **state)
 		double got = (double)p[i]->sim_exec / (double)q[i]->sim_exec;
 		expect_within(got, want, 0.05, "per-CPU nice ratio");
 		print_message("  cpu %d: nice 0 / nice %d = %.3f (weights %.3f)\n", i, i, got, want);
-		assert_int_equal(S.cpu[i].idle.sum_exec, 0); /* q[i] runs from time 0 */
+		assert_int_equal(SIM.cpu[i].idle.sum_exec, 0); /* q[i] runs from time 0 */
 	}
 	assert_int_equal(r->max_wait, 0);
 	/* every CPU's time adds up */
 	for (int i = 0; i < 4; i++) {
-		u64 sum = S.cpu[i].idle.sum_exec;
-		for (int k = 0; k < S.nth; k++)
-			if (S.th[k]->home == i)
-				sum += S.th[k]->sim_exec;
-		assert_int_equal(sum, S.now);
+		u64 sum = SIM.cpu[i].idle.sum_exec;
+		for (int k = 0; k < SIM.nth; k++)
+			if (SIM.th[k]->home == i)
+				sum += SIM.th[k]->sim_exec;
+		assert_int_equal(sum, SIM.now);
 	}
 }
 
 static void test_migration_normalised(void **state)
 {
 	(void)state;
-	sim_reset(2, MS, true);
+	sched_reset(2, MS, true);
 	/* CPU 0: X alone for 1 s, so its min_vruntime runs 4x faster than
 	 * that of CPU 1 with four threads */
-	struct sth *x = sim_fair("X", 0), *o[4];
-	add_phase(x, SEC, MS);
+	struct sim_thread *x = sim_fair("X", 0), *o[4];
+	sim_add_phase(x, SEC, MS);
 	sim_start(x, 0, 0);
 	for (int i = 0; i < 4; i++) {
 		o[i] = sim_fair("o", 0);
@@ -1563,24 +1122,24 @@ static void test_migration_normalised(void **state)
 	/* its lag relative to CPU 1 is what it had on CPU 0 (about zero) */
 	assert_true(x->wake_lag >= -(s64)SCHED_FAIR_SLEEPER_BONUS_NS);
 	assert_true(x->wake_lag <= (s64)MS);
-	u64 x0 = x->sim_exec, t0 = S.now;
+	u64 x0 = x->sim_exec, t0 = SIM.now;
 	sim_run_for(500 * MS);
-	double share = (double)(x->sim_exec - x0) / (double)(S.now - t0);
+	double share = (double)(x->sim_exec - x0) / (double)(SIM.now - t0);
 	print_message("  migrated thread: wake lag %.3f ms, share on new CPU %.3f (fair 0.2), "
 		      "max wait %.2f ms\n", x->wake_lag / 1e6, share, x->max_wait / 1e6);
 	expect_within(share, 0.2, 0.05, "migrated share");
 	assert_true(x->max_wait <= SCHED_FAIR_LATENCY_NS + MS);
 
 	/* a queued thread moved without sleeping keeps its lag (>= 0) */
-	struct rq *rq0 = &S.cpu[0].rq, *rq1 = &S.cpu[1].rq;
-	struct sth *m = NULL;
+	struct rq *rq0 = &SIM.cpu[0].rq, *rq1 = &SIM.cpu[1].rq;
+	struct sim_thread *m = NULL;
 	for (int i = 0; i < 4; i++)
 		if (rq1->curr != &o[i]->t)
 			m = o[i];
 	s64 before = lag_of(m);
-	rq1->clock = S.now;
+	rq1->clock = SIM.now;
 	rq_dequeue(rq1, &m->t);
-	rq0->clock = S.now;
+	rq0->clock = SIM.now;
 	rq_enqueue(rq0, &m->t, false);
 	m->home = 0;
 	s64 after = lag_of(m);
@@ -1602,10 +1161,10 @@ static void test_stale_clock_accounting(void **state)
 {
 	(void)state;
 	for (int stale = 0; stale < 2; stale++) {
-		sim_reset(1, MS, true);
-		S.stale_clock = stale;
-		struct sth *a = sim_fair("A", 0), *b = sim_fair("B", 0);
-		runs_sleeps(a, 1500 * US, MS); /* blocks between ticks */
+		sched_reset(1, MS, true);
+		SIM.stale_clock = stale;
+		struct sim_thread *a = sim_fair("A", 0), *b = sim_fair("B", 0);
+		sim_bursts(a, 1500 * US, MS); /* blocks between ticks */
 		sim_start(a, 0, 0);
 		sim_start(b, 0, 0);
 		sim_run_until(0);
@@ -1616,12 +1175,12 @@ static void test_stale_clock_accounting(void **state)
 		assert_int_equal(a->t.fair.vruntime - va, a->t.sum_exec);
 		assert_int_equal(b->t.fair.vruntime - vb, b->t.sum_exec);
 		print_message("  %s rq->clock: A %.3f B %.3f\n", stale ? "stale" : "fresh",
-			      (double)a->sim_exec / S.now, (double)b->sim_exec / S.now);
+			      (double)a->sim_exec / SIM.now, (double)b->sim_exec / SIM.now);
 
-		sim_reset(1, MS, true);
-		S.stale_clock = stale;
-		struct sth *r = sim_rt("R", SCHED_RR, 5);
-		runs_sleeps(r, 1500 * US, MS);
+		sched_reset(1, MS, true);
+		SIM.stale_clock = stale;
+		struct sim_thread *r = sim_rt("R", SCHED_RR, 5);
+		sim_bursts(r, 1500 * US, MS);
 		sim_start(r, 0, 0);
 		sim_run_until(2 * MS);
 		assert_false(r->t.on_rq);
@@ -1632,14 +1191,14 @@ static void test_stale_clock_accounting(void **state)
 static void test_idle_and_blocking(void **state)
 {
 	(void)state;
-	sim_reset(1, MS, false);
-	struct rq *rq = &S.cpu[0].rq;
-	struct sth *a = sim_fair("A", 0);
-	runs_sleeps(a, 300 * US, 700 * US); /* wakes between ticks */
+	sched_reset(1, MS, false);
+	struct rq *rq = &SIM.cpu[0].rq;
+	struct sim_thread *a = sim_fair("A", 0);
+	sim_bursts(a, 300 * US, 700 * US); /* wakes between ticks */
 	sim_start(a, 0, 100 * US);
 	sim_run_until(100 * MS);
 	assert_int_equal(a->sim_exec, 30 * MS);
-	assert_int_equal(S.cpu[0].idle.sum_exec, 70 * MS);
+	assert_int_equal(SIM.cpu[0].idle.sum_exec, 70 * MS);
 	assert_int_equal(a->max_wait, 0);
 	assert_int_equal(rq->nr_switches, 200); /* idle <-> A, 100 times */
 	assert_int_equal(a->t.nr_switches, 100);

@@ -50,19 +50,6 @@ static void expect_window_budget(struct sim_thread *st)
 	}
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return sched_classes_init();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sim_free();
-	return 0;
-}
-
 /* ================================ tests ================================ */
 
 static void test_validation(void **state)
@@ -414,16 +401,16 @@ static void test_migration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_validation, teardown),
-		cmocka_unit_test_teardown(test_server_against_hog, teardown),
-		cmocka_unit_test_teardown(test_preempts_at_once, teardown),
-		cmocka_unit_test_teardown(test_delayed_server_not_replenished_early, teardown),
-		cmocka_unit_test_teardown(test_several_servers, teardown),
-		cmocka_unit_test_teardown(test_max_repl_limit, teardown),
-		cmocka_unit_test_teardown(test_sleeper_gets_budget_back, teardown),
-		cmocka_unit_test_teardown(test_policy_changes, teardown),
-		cmocka_unit_test_teardown(test_overrun_does_not_accumulate, teardown),
-		cmocka_unit_test_teardown(test_migration, teardown),
+		cmocka_unit_test_teardown(test_validation, sim_teardown),
+		cmocka_unit_test_teardown(test_server_against_hog, sim_teardown),
+		cmocka_unit_test_teardown(test_preempts_at_once, sim_teardown),
+		cmocka_unit_test_teardown(test_delayed_server_not_replenished_early, sim_teardown),
+		cmocka_unit_test_teardown(test_several_servers, sim_teardown),
+		cmocka_unit_test_teardown(test_max_repl_limit, sim_teardown),
+		cmocka_unit_test_teardown(test_sleeper_gets_budget_back, sim_teardown),
+		cmocka_unit_test_teardown(test_policy_changes, sim_teardown),
+		cmocka_unit_test_teardown(test_overrun_does_not_accumulate, sim_teardown),
+		cmocka_unit_test_teardown(test_migration, sim_teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, sim_group_setup, NULL);
 }
