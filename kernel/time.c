@@ -216,6 +216,15 @@ u64 timer_expire(u64 now)
 	}
 }
 
+u64 timer_first_deadline(void)
+{
+	struct timer_base *b = &bases[this_cpu()->id];
+	irqflags_t f = spin_lock_irqsave(&b->lock);
+	u64 d = b->head ? b->head->deadline_ns : 0;
+	spin_unlock_irqrestore(&b->lock, f);
+	return d;
+}
+
 void udelay(u64 us)
 {
 	u64 end = clock_monotonic_ns() + us * NSEC_PER_USEC;

@@ -1,5 +1,5 @@
 /* histogram.c — lock-free, per-CPU, log-linear (HDR-style) histograms for
- * the metrics registry, and the kernel's three latency histograms.
+ * the metrics registry, and the kernel's latency histograms.
  *
  * Algorithm: the bucket layout of HdrHistogram (Gil Tene,
  * http://hdrhistogram.org): values below HIST_SUB have a bucket each; each
@@ -198,6 +198,8 @@ struct histogram *hist_next(struct histogram *prev)
 struct histogram hist_sched_wakeup;
 struct histogram hist_irq_duration;
 struct histogram hist_kmalloc_duration = { .sample_mask = 15 };
+struct histogram hist_timer_late_idle = { .m.labels = "cpu_state=\"idle\"" };
+struct histogram hist_timer_late_busy = { .m.labels = "cpu_state=\"busy\"" };
 
 static struct metric_family fam_wakeup = {
 	.name = "rayos_sched_wakeup_latency_seconds",
@@ -215,6 +217,13 @@ static struct metric_family fam_kmalloc = {
 	.type = METRIC_HISTOGRAM,
 };
 
+static struct metric_family fam_timer_late = {
+	.name = "rayos_timer_irq_lateness_seconds",
+	.help = "Time from the earliest due timer deadline to the timer interrupt reading the clock, "
+		"by what the CPU was doing (idle: halted; busy: running a thread).",
+	.type = METRIC_HISTOGRAM,
+};
+
 void obs_histograms_init(void)
 {
 	static bool done;
@@ -224,6 +233,8 @@ void obs_histograms_init(void)
 	hist_register(&fam_wakeup, &hist_sched_wakeup);
 	hist_register(&fam_irq, &hist_irq_duration);
 	hist_register(&fam_kmalloc, &hist_kmalloc_duration);
+	hist_register(&fam_timer_late, &hist_timer_late_idle);
+	hist_register(&fam_timer_late, &hist_timer_late_busy);
 	klog_kv(LOG_INFO, "obs", "histograms registered", KV("buckets", HIST_NBUCKETS),
 		KV("sub_buckets", HIST_SUB), KV("max_rel_error_ppm", HIST_MAX_REL_ERROR_PPM),
 		KV("cpu_slots", HIST_CPUS));

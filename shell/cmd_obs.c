@@ -37,7 +37,8 @@ static void print_hist(struct histogram *h)
 	char a[24], b[24], c[24];
 	hist_summarize(h, &s);
 	hist_quantiles(h, q, 4, v);
-	shell_printf("%s\n", h->m.family ? h->m.family->name : "(unregistered)");
+	shell_printf("%s%s%s%s\n", h->m.family ? h->m.family->name : "(unregistered)",
+		     h->m.labels[0] ? "{" : "", h->m.labels, h->m.labels[0] ? "}" : "");
 	if (!s.count) {
 		shell_printf("  count 0\n");
 		return;

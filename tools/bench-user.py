@@ -24,7 +24,12 @@ the same host load. Each boot prints the medians over REPS repetitions ("bench N
 UNIT"); the table gives, per figure, the median over the boots and the
 ratio RayOS / Linux (all figures are times: below 1 means RayOS is faster).
 Timings depend on the host (TCG, shared cores): compare ratios taken in the
-same run, not absolute numbers across runs.
+same run, not absolute numbers across runs. Each boot line gives the host's
+load average when it started. The 1 ms sleep maximum is the least stable
+figure: on both kernels it is set by the host, which must run QEMU's
+threads to deliver the timer interrupt to the halted guest CPU (RayOS
+shows this with `hist rayos_timer_irq_lateness_seconds`: idle lateness of
+up to a host scheduler tick, 4 ms at CONFIG_HZ=250, on a loaded host).
 """
 import argparse
 import glob
@@ -203,9 +208,20 @@ class RayosSide:
         pass
 
 
+def host_load():
+    """The host's 1-minute load average (the wake-up maxima follow it: a
+    halted guest's timer interrupt waits for the host to run QEMU)."""
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[0]
+    except OSError:
+        return "?"
+
+
 def boot_once(side, i, log_dir):
     """One boot of one side: the figures it printed, or Unavailable."""
     argv = side.argv()
+    load = host_load()
     t0 = time.monotonic()
     text, why = run_qemu(argv, side.args.timeout,
                          stop_re=RAYOS_PROMPT_RE if side.name == "rayos" else None)
@@ -213,9 +229,9 @@ def boot_once(side, i, log_dir):
         f.write("# " + " ".join(argv) + "\n" + text)
     vals = parse(text)
     side.check(text, why, vals)
-    print("  %s boot %d: %s (%.1f s wall)" % (
+    print("  %s boot %d: %s (%.1f s wall, host load %s)" % (
         side.name, i, " ".join("%s=%g" % (k, v[0]) for k, v in vals.items()),
-        time.monotonic() - t0), flush=True)
+        time.monotonic() - t0, load), flush=True)
     return vals
 
 

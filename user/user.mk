@@ -11,7 +11,7 @@
 
 MUSL_CC ?= musl-gcc
 USER_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror
-USER_PROGS := systest fuzz bench demo hello exitcode segv spin forkbomb oom rtlat
+USER_PROGS := systest fuzz bench demo hello exitcode segv spin forkbomb oom rtlat sleeplat
 USER_BINS := $(addprefix $(BUILD)/user/,$(USER_PROGS))
 
 .PHONY: user initramfs test-user-host bench-user

@@ -38,8 +38,10 @@
 #include <rayos/init.h>
 #include <rayos/irq.h>
 #include <rayos/log.h>
+#include <rayos/metrics.h>
 #include <rayos/percpu.h>
 #include <rayos/printf.h>
+#include <rayos/sched.h>
 #include <rayos/time.h>
 #include "x86.h"
 #include "trap.h"
@@ -263,10 +265,20 @@ static void timer_program(u64 deadline_ns)
 	lapic_write(LAPIC_TIMER_INIT, (u32)MIN(ticks, 0xFFFFFFFFULL));
 }
 
+/* Lateness first (obs: rayos_timer_irq_lateness_seconds): an interrupt
+ * that finds its deadline long past while the CPU was halted in the idle
+ * thread was delayed outside the kernel (the interrupts were on). */
 static void timer_irq(void *ctx)
 {
 	(void)ctx;
-	timer_program(timer_expire(clock_monotonic_ns()));
+	u64 now = clock_monotonic_ns();
+	u64 due = timer_first_deadline();
+	if (due && due <= now) {
+		struct rq *rq = this_cpu()->rq;
+		bool idle = rq && READ_ONCE(rq->curr) == rq->idle;
+		hist_record(idle ? &hist_timer_late_idle : &hist_timer_late_busy, now - due);
+	}
+	timer_program(timer_expire(now));
 }
 
 static const struct timer_device lapic_timer = { .name = timer_name, .program = timer_program };

@@ -189,6 +189,12 @@ extern const u32 hist_export_nbounds;
 extern struct histogram hist_sched_wakeup;    /* thread_wake() to running */
 extern struct histogram hist_irq_duration;    /* trap_entry around irq_dispatch */
 extern struct histogram hist_kmalloc_duration;/* kmalloc, sampled 1 in 16 */
+/* Timer interrupt lateness: the clock read in the timer interrupt minus the
+ * earliest due deadline, split by what the CPU was doing when it came:
+ * idle (halted, interrupts on: the delay is outside the kernel, in the
+ * timer hardware or the hypervisor/emulator) or busy (a thread ran: the
+ * delay may include the kernel's interrupts-off sections). */
+extern struct histogram hist_timer_late_idle, hist_timer_late_busy;
 /* Iterate the registered histograms (the `hist` command): NULL after last. */
 struct histogram *hist_next(struct histogram *prev);
 void obs_histograms_init(void);

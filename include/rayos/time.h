@@ -56,6 +56,8 @@ void timer_cancel(struct timer_event *ev);
 /* Called by the arch timer interrupt: runs expired events, returns the next
  * deadline (0 = none) for the arch to program. */
 u64 timer_expire(u64 now_ns);
+/* This CPU's earliest armed deadline, 0 if none (for lateness figures). */
+u64 timer_first_deadline(void);
 
 /* The arch's one-shot timer device. */
 struct timer_device {

@@ -137,7 +137,8 @@ KTEST(metrics, read_callback_and_scale)
 }
 
 /* The whole live export: families sorted, each "# HELP n", "# TYPE n t",
- * then samples of n only (of a histogram: n_bucket, n_sum, n_count);
+ * then samples of n only (of a histogram: n_bucket, n_sum, n_count, each
+ * with the member's labels if it has any);
  * every line ends in a newline. */
 KTEST(metrics, live_export_structure)
 {
@@ -178,8 +179,9 @@ KTEST(metrics, live_export_structure)
 			KT_EXPECT(!strncmp(line, cur, n));
 			const char *rest = line + n; /* histograms: _bucket, _sum, _count samples */
 			if (is_hist)
-				rest += str_starts_with(rest, "_bucket{") ? 7 : str_starts_with(rest, "_sum ") ? 4 :
-					str_starts_with(rest, "_count ") ? 6 : 0;
+				rest += str_starts_with(rest, "_bucket{") ? 7 :
+					(str_starts_with(rest, "_sum ") || str_starts_with(rest, "_sum{")) ? 4 :
+					(str_starts_with(rest, "_count ") || str_starts_with(rest, "_count{")) ? 6 : 0;
 			KT_EXPECT((*rest == ' ' && !is_hist) || *rest == '{' || (is_hist && rest != line + n));
 			KT_EXPECT(line[len - 1] != ' ');
 			samples++;

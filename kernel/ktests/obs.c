@@ -1,8 +1,9 @@
-/* ktests/obs.c — in-kernel tests of observability (suite obs): the three
- * kernel histograms (rayos_sched_wakeup_latency_seconds,
- * rayos_irq_duration_seconds, rayos_kmalloc_duration_seconds) gain counts
- * under load (threads that sleep and are joined; a sleep spanning timer
- * interrupts; kmalloc calls, timed 1 in 16) with quantiles inside
+/* ktests/obs.c — in-kernel tests of observability (suite obs): the kernel
+ * histograms (rayos_sched_wakeup_latency_seconds,
+ * rayos_irq_duration_seconds, rayos_kmalloc_duration_seconds,
+ * rayos_timer_irq_lateness_seconds) gain counts under load (threads that
+ * sleep and are joined; a sleep spanning timer interrupts; kmalloc calls,
+ * timed 1 in 16; a sleep ended by its timer) with quantiles inside
  * [min, max]; the histograms appear in the Prometheus export; klog_kv
  * records keep their typed fields. Also measures (and prints as a KTAP
  * diagnostic) the cost of one hist_record and of a sampled-out
@@ -80,6 +81,32 @@ KTEST(obs, kmalloc_duration_counts_under_load)
 	expect_sane(t, &hist_kmalloc_duration);
 }
 
+/* A timed sleep is ended by a timer interrupt that finds its deadline due:
+ * one lateness record (idle or busy) of at most the sleep's overshoot as
+ * measured here (the interrupt comes after the deadline, which is at least
+ * t0 + 5 ms, and before the sleeper reads t1), so the smallest record since
+ * the reset is within it even if other CPUs recorded too. */
+KTEST(obs, timer_irq_lateness_counts)
+{
+	struct histogram *hs[2] = { &hist_timer_late_idle, &hist_timer_late_busy };
+	hist_reset(hs[0]);
+	hist_reset(hs[1]);
+	u64 t0 = clock_monotonic_ns();
+	thread_sleep_ns(5 * NSEC_PER_MSEC);
+	u64 over = clock_monotonic_ns() - t0 - 5 * NSEC_PER_MSEC;
+	KT_EXPECT(count_of(hs[0]) + count_of(hs[1]) > 0);
+	u64 min = ~0ULL;
+	for (int i = 0; i < 2; i++) {
+		struct hist_summary s;
+		hist_summarize(hs[i], &s);
+		if (s.count) {
+			expect_sane(t, hs[i]);
+			min = s.min < min ? s.min : min;
+		}
+	}
+	KT_EXPECT(min <= over);
+}
+
 struct buf {
 	char text[8192];
 	size_t len;
@@ -108,17 +135,24 @@ static bool contains(const char *hay, const char *needle)
 KTEST(obs, histograms_exported)
 {
 	static const char *const names[] = { "rayos_sched_wakeup_latency_seconds",
-		"rayos_irq_duration_seconds", "rayos_kmalloc_duration_seconds" };
-	for (int i = 0; i < 3; i++) {
+		"rayos_irq_duration_seconds", "rayos_kmalloc_duration_seconds",
+		"rayos_timer_irq_lateness_seconds" };
+	for (int i = 0; i < 4; i++) {
 		out.len = 0;
 		out.text[0] = 0;
 		KT_EXPECT_EQ(metrics_export_family(names[i], sink, &out), 0);
 		char line[96];
 		snprintf(line, sizeof(line), "# TYPE %s histogram\n", names[i]);
 		KT_EXPECT(contains(out.text, line));
-		snprintf(line, sizeof(line), "%s_bucket{le=\"+Inf\"} ", names[i]);
+		if (i == 3) /* two members, by cpu_state */
+			snprintf(line, sizeof(line), "%s_bucket{cpu_state=\"idle\",le=\"+Inf\"} ", names[i]);
+		else
+			snprintf(line, sizeof(line), "%s_bucket{le=\"+Inf\"} ", names[i]);
 		KT_EXPECT(contains(out.text, line));
-		snprintf(line, sizeof(line), "%s_count ", names[i]);
+		if (i == 3)
+			snprintf(line, sizeof(line), "%s_count{cpu_state=\"busy\"} ", names[i]);
+		else
+			snprintf(line, sizeof(line), "%s_count ", names[i]);
 		KT_EXPECT(contains(out.text, line));
 	}
 }
