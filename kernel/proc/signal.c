@@ -201,6 +201,30 @@ int proc_kill(int pid, int sig)
 	return r;
 }
 
+int proc_kill_thread_group(u32 tid, int sig)
+{
+	/* by id under proc_lock: a caller holding only a thread reference
+	 * may not follow t->proc, which goes when the process is reaped */
+	struct ksiginfo ki = user_info(SI_USER);
+	int r = -ESRCH;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct list_head *pos;
+	list_for_each(pos, &proc_all) {
+		struct process *p = list_entry(pos, struct process, all);
+		struct list_head *tp;
+		list_for_each(tp, &p->threads) {
+			struct uthread *ut = list_entry(tp, struct uthread, node);
+			if (ut->t->tid == tid && !ut->dead) {
+				r = signal_send(p, NULL, sig, &ki);
+				goto out;
+			}
+		}
+	}
+out:
+	spin_unlock_irqrestore(&proc_lock, f);
+	return r;
+}
+
 int proc_signal_pgrp(int pgid, int sig)
 {
 	struct ksiginfo ki = { .code = SI_KERNEL };
