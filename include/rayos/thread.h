@@ -34,6 +34,10 @@ void thread_sleep_ns(u64 ns);
 /* Sleep until clock_monotonic_ns() >= deadline (absolute). */
 void thread_sleep_until(u64 deadline);
 bool thread_wake(struct thread *t);
+/* Make t, if it runs on another CPU now, enter the kernel soon (an IPI;
+ * a CPU running one thread has no tick): a user thread then sees a kill
+ * or a signal on its way back to user mode (Linux: kick_process). */
+void thread_kick(struct thread *t);
 void thread_stop(struct thread *t);
 bool thread_should_stop(void);
 int thread_set_affinity(struct thread *t, cpumask_t mask);

@@ -614,7 +614,8 @@ void proc_kill_threads(struct process *p, struct uthread *except)
 		struct uthread *ut = list_entry(pos, struct uthread, node);
 		if (ut != except && !ut->dead) {
 			ut->killed = true;
-			thread_wake(ut->t);
+			if (!thread_wake(ut->t))
+				thread_kick(ut->t); /* running user code */
 		}
 	}
 }

@@ -92,8 +92,8 @@ static void wake_process(struct process *p)
 	struct list_head *pos;
 	list_for_each(pos, &p->threads) {
 		struct uthread *ut = list_entry(pos, struct uthread, node);
-		if (!ut->dead)
-			thread_wake(ut->t);
+		if (!ut->dead && !thread_wake(ut->t))
+			thread_kick(ut->t); /* running user code: deliver soon */
 	}
 }
 
@@ -144,7 +144,8 @@ int signal_send(struct process *p, struct uthread *ut, int sig, const struct ksi
 		if (!(ut->pending & SIGBIT(sig)))
 			ut->info[sig] = ki;
 		ut->pending |= SIGBIT(sig);
-		thread_wake(ut->t);
+		if (!thread_wake(ut->t))
+			thread_kick(ut->t); /* running user code: deliver soon */
 	} else {
 		if (!(p->shared_pending & SIGBIT(sig)))
 			p->shared_info[sig] = ki;

@@ -798,6 +798,18 @@ bool thread_wake(struct thread *t)
 	return true;
 }
 
+void thread_kick(struct thread *t)
+{
+	irqflags_t f = arch_irq_save();
+	struct rq *rq = lock_thread_rq(t);
+	bool remote = rq->curr == t && rq->cpu != this_cpu()->id;
+	u32 cpu = rq->cpu;
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	if (remote)
+		arch_smp_send_resched(cpu); /* its way out of the IPI passes the kernel's checks */
+}
+
 void thread_yield(void)
 {
 	irqflags_t f = arch_irq_save();
