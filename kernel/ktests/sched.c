@@ -9,6 +9,7 @@
 #include <rayos/printf.h>
 #include <rayos/string.h>
 #include <rayos/arch.h>
+#include <rayos/mm.h>
 
 #define MAXT 16
 
@@ -514,4 +515,50 @@ KTEST(sched, thread_with_races_join)
 		ktest_fail(t, __FILE__, __LINE__, "%u of %u thread_with calls saw the thread freed (tid %#x)", s.bad,
 			   s.calls, s.bad_tid);
 	kprintf("        # thread_with storm: %u rounds, %u calls on a thread being joined\n", rounds, s.calls);
+}
+
+/* Any joiner reaps the dead detached threads it finds: two joiners at
+ * once (and thread_detach of a thread already dead) must claim each one
+ * exactly once, or it is freed twice. */
+struct reap_storm {
+	bool stop;
+	u32 detached, joined;
+};
+
+static int reap_joiner(void *arg)
+{
+	struct reap_storm *r = arg;
+	u64 end = clock_monotonic_ns() + 10 * NSEC_PER_SEC;
+	while (!READ_ONCE(r->stop) && clock_monotonic_ns() < end) {
+		struct thread *d = kthread_create(short_lived, (void *)(uintptr_t)20, "detached");
+		if (d) {
+			thread_detach(d);
+			__atomic_fetch_add(&r->detached, 1, __ATOMIC_RELAXED);
+		}
+		struct thread *j = kthread_create(short_lived, (void *)(uintptr_t)10, "joined");
+		if (j && !thread_join(j, NULL)) /* and reaps what it finds */
+			__atomic_fetch_add(&r->joined, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+KTEST(sched, detached_threads_reaped_once)
+{
+	static struct reap_storm r;
+	memset(&r, 0, sizeof(r));
+	u64 errors = slab_errors_total();
+	struct thread *a = kthread_create(reap_joiner, &r, "reaper-a");
+	struct thread *b = kthread_create(reap_joiner, &r, "reaper-b");
+	u64 end = clock_monotonic_ns() + 2 * NSEC_PER_SEC;
+	while (__atomic_load_n(&r.detached, __ATOMIC_RELAXED) < 500 && clock_monotonic_ns() < end)
+		thread_sleep_ns(10 * NSEC_PER_MSEC);
+	WRITE_ONCE(r.stop, true);
+	if (a)
+		KT_EXPECT_EQ(thread_join(a, NULL), 0);
+	if (b)
+		KT_EXPECT_EQ(thread_join(b, NULL), 0);
+	KT_ASSERT(a != NULL && b != NULL);
+	KT_EXPECT(r.detached >= 10); /* it did run (a loaded host may stall it) */
+	KT_EXPECT_EQ(slab_errors_total(), errors); /* no double free reported */
+	kprintf("        # reap storm: %u detached threads, %u joins by two joiners\n", r.detached, r.joined);
 }

@@ -39,9 +39,11 @@
  * before idling (dl_pull). A thread's bandwidth is released when it exits.
  *
  * Lifetime: a thread is reference counted (thread->refs, atomic). Its
- * joiner (the reaper for a detached thread) owns the first reference;
- * join/reap (thread_free) takes the thread off all_threads under
- * thread_lock and drops it. A thread on all_threads therefore always has
+ * joiner owns the first reference; join takes the thread off all_threads
+ * under thread_lock and drops it. A dead detached thread is reaped by
+ * whichever joiner (or thread_detach) claims it first: the claim is the
+ * removal from all_threads, under thread_lock, so exactly one party drops
+ * the owner's reference (claim_locked). A thread on all_threads therefore always has
  * a reference, so a lookup under thread_lock may take another
  * (thread_find, thread_with) and use the thread after dropping the lock;
  * the last thread_put frees the struct, arch context and stack. A thread
@@ -650,19 +652,38 @@ void thread_put(struct thread *t)
 	}
 }
 
-/* The owner is done with t (joined, reaped, or never started): take it
- * off the list of all threads, so no lookup finds it any more, settle
- * its share loans, and drop the owner's reference. */
-static void thread_free(struct thread *t)
+/* thread_lock held: claim the owner's reference of t by taking it off the
+ * list of all threads (so no lookup finds it any more) and settling its
+ * share loans; false if somebody claimed it already. Exactly one claim
+ * succeeds, so join, detach and the reapers of detached threads (any
+ * joiner reaps them) never free a thread twice. */
+static bool claim_locked(struct thread *t)
 {
-	irqflags_t f = spin_lock_irqsave(&thread_lock);
+	if (list_empty(&t->all))
+		return false;
 	if (t->share.lent_to || t->share.recv)
 		share_forget(t);
 	list_del(&t->all);
+	list_init(&t->all); /* empty: claimed */
 	nr_threads--;
-	spin_unlock_irqrestore(&thread_lock, f);
+	return true;
+}
+
+/* After a successful claim: drop the owner's reference. */
+static void release_owner(struct thread *t)
+{
 	timer_cancel(&t->sleep_timer);
 	thread_put(t);
+}
+
+/* The owner is done with t (joined, or never started). */
+static void thread_free(struct thread *t)
+{
+	irqflags_t f = spin_lock_irqsave(&thread_lock);
+	bool claimed = claim_locked(t);
+	spin_unlock_irqrestore(&thread_lock, f);
+	if (claimed)
+		release_owner(t);
 }
 
 struct thread *kthread_create_on(int (*entry)(void *), void *arg, const char *name, cpumask_t mask)
@@ -703,6 +724,8 @@ struct thread *kthread_create(int (*entry)(void *), void *arg, const char *name)
 
 void thread_detach(struct thread *t)
 {
+	/* once detached, any joiner may reap t: keep it until we are done */
+	thread_get(t);
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	bool dead = t->state == THREAD_DEAD && !t->on_cpu;
@@ -710,7 +733,8 @@ void thread_detach(struct thread *t)
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
 	if (dead)
-		thread_free(t);
+		thread_free(t); /* unless a reaper claimed it first */
+	thread_put(t);
 }
 
 void thread_exit(int code)
@@ -738,9 +762,13 @@ static bool reap_detached(void)
 			break;
 		}
 	}
+	/* claimed under the lock: two joiners reaping at once (or a
+	 * thread_detach of a dead thread) must not both free it */
+	if (victim)
+		claim_locked(victim);
 	spin_unlock_irqrestore(&thread_lock, f);
 	if (victim)
-		thread_free(victim);
+		release_owner(victim);
 	return victim != NULL;
 }
 
