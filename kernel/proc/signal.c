@@ -207,21 +207,9 @@ int proc_kill_thread_group(u32 tid, int sig)
 	/* by id under proc_lock: a caller holding only a thread reference
 	 * may not follow t->proc, which goes when the process is reaped */
 	struct ksiginfo ki = user_info(SI_USER);
-	int r = -ESRCH;
+	struct process *p;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
-	struct list_head *pos;
-	list_for_each(pos, &proc_all) {
-		struct process *p = list_entry(pos, struct process, all);
-		struct list_head *tp;
-		list_for_each(tp, &p->threads) {
-			struct uthread *ut = list_entry(tp, struct uthread, node);
-			if (ut->t->tid == tid && !ut->dead) {
-				r = signal_send(p, NULL, sig, &ki);
-				goto out;
-			}
-		}
-	}
-out:
+	int r = uthread_find(0, tid, &p) ? signal_send(p, NULL, sig, &ki) : -ESRCH;
 	spin_unlock_irqrestore(&proc_lock, f);
 	return r;
 }
@@ -724,23 +712,10 @@ static int thread_kill(int tgid, int tid, int sig)
 	if (sig < 0 || sig > NSIG || tid <= 0)
 		return -EINVAL;
 	struct ksiginfo ki = user_info(SI_TKILL);
-	int r = -ESRCH;
+	struct process *p;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
-	struct list_head *pos;
-	list_for_each(pos, &proc_all) {
-		struct process *p = list_entry(pos, struct process, all);
-		if (tgid > 0 && p->pid != tgid)
-			continue;
-		struct list_head *tp;
-		list_for_each(tp, &p->threads) {
-			struct uthread *ut = list_entry(tp, struct uthread, node);
-			if ((int)ut->t->tid == tid && !ut->dead) {
-				r = signal_send(p, ut, sig, &ki);
-				goto out;
-			}
-		}
-	}
-out:
+	struct uthread *ut = uthread_find(tgid, (u32)tid, &p);
+	int r = ut ? signal_send(p, ut, sig, &ki) : -ESRCH;
 	spin_unlock_irqrestore(&proc_lock, f);
 	return r;
 }
