@@ -577,10 +577,13 @@ SYSFN(unlinkat)
 SYSFN(unlink) { bool dir = false; return with_name_at(AT_FDCWD, a0, op_unlink, &dir); }
 SYSFN(rmdir) { bool dir = true; return with_name_at(AT_FDCWD, a0, op_unlink, &dir); }
 
-static long do_renameat2(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
+/* Two user paths, each resolved against its own directory fd (rename,
+ * link): copies both names, finds both bases, calls op, cleans up. */
+typedef int (*two_names_op)(const struct path *ob, const char *on, const struct path *nb,
+			    const char *nn, u32 flags);
+
+static long with_two_names_at(int odfd, u64 oname, int ndfd, u64 nname, two_names_op op, u32 flags)
 {
-	if (flags)
-		return -EINVAL; /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT: not supported */
 	char *on = NULL, *nn = NULL;
 	int r = get_path(oname, &on);
 	if (r)
@@ -599,7 +602,7 @@ static long do_renameat2(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
 	if (!r)
 		r = at_base(ndfd, nn, &nb, &nh);
 	if (!r)
-		r = vfs_rename(current_fs(), oh ? &ob : NULL, on, nh ? &nb : NULL, nn);
+		r = op(oh ? &ob : NULL, on, nh ? &nb : NULL, nn, flags);
 	if (oh)
 		path_put(&ob);
 	if (nh)
@@ -607,6 +610,19 @@ static long do_renameat2(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
 	kfree(on);
 	kfree(nn);
 	return r;
+}
+
+static int op_rename(const struct path *ob, const char *on, const struct path *nb, const char *nn, u32 flags)
+{
+	(void)flags;
+	return vfs_rename(current_fs(), ob, on, nb, nn);
+}
+
+static long do_renameat2(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
+{
+	if (flags)
+		return -EINVAL; /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT: not supported */
+	return with_two_names_at(odfd, oname, ndfd, nname, op_rename, flags);
 }
 SYSFN(rename) { return do_renameat2(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
 SYSFN(renameat) { return do_renameat2((int)a0, a1, (int)a2, a3, 0); }
@@ -653,37 +669,16 @@ static long do_readlinkat(int dfd, u64 upath, u64 ubuf, s64 size)
 SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (s64)a2); }
 SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (s64)a3); }
 
+static int op_link(const struct path *ob, const char *on, const struct path *nb, const char *nn, u32 flags)
+{
+	return vfs_link(current_fs(), ob, on, flags & AT_SYMLINK_FOLLOW, nb, nn);
+}
+
 static long do_linkat(int odfd, u64 oname, int ndfd, u64 nname, u32 flags)
 {
 	if (flags & ~(u32)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	char *on = NULL, *nn = NULL;
-	int r = get_path(oname, &on);
-	if (r)
-		return r;
-	r = get_path(nname, &nn);
-	if (r) {
-		kfree(on);
-		return r;
-	}
-	struct path ob, nb;
-	bool oh = false, nh = false;
-	if (!on[0] || !nn[0])
-		r = -ENOENT;
-	if (!r)
-		r = at_base(odfd, on, &ob, &oh);
-	if (!r)
-		r = at_base(ndfd, nn, &nb, &nh);
-	if (!r)
-		r = vfs_link(current_fs(), oh ? &ob : NULL, on, flags & AT_SYMLINK_FOLLOW,
-			     nh ? &nb : NULL, nn);
-	if (oh)
-		path_put(&ob);
-	if (nh)
-		path_put(&nb);
-	kfree(on);
-	kfree(nn);
-	return r;
+	return with_two_names_at(odfd, oname, ndfd, nname, op_link, flags);
 }
 SYSFN(link) { return do_linkat(AT_FDCWD, a0, AT_FDCWD, a1, 0); }
 SYSFN(linkat) { return do_linkat((int)a0, a1, (int)a2, a3, (u32)a4); }
