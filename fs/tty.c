@@ -1,12 +1,19 @@
 /* tty.c — the console tty (/dev/console, /dev/tty): a line discipline over
  * the serial console, with the Linux termios interface.
  *
- * Input: while the tty is open by anybody, a kernel thread ("tty") takes
- * the console's input bytes as they arrive (console_input_wq wakes it;
- * when input is polled it checks every 10 ms) and runs them through the
- * line discipline at once, so ^C signals the foreground process group when
- * the byte arrives, not when somebody reads. When nobody has the tty open
- * the kernel shell reads the console as before.
+ * Input: while the tty is open by anybody and a user process group is in
+ * the foreground, a kernel thread ("tty") takes the console's input bytes
+ * as they arrive (console_input_wq wakes it; when input is polled it
+ * checks every 10 ms) and runs them through the line discipline at once,
+ * so ^C signals the foreground process group when the byte arrives, not
+ * when somebody reads. Otherwise (nobody has the tty open, or the
+ * foreground group is 0: the kernel shell has the terminal back, e.g.
+ * after `run` returned while children the program left behind still hold
+ * the console) the kernel shell reads the console. A user process reading
+ * the tty while the kernel shell has it gets -EIO, as Linux gives a
+ * background read from an orphaned process group: nothing does job
+ * control for it here. Bytes already taken stay in the buffer for the
+ * next foreground reader (type-ahead).
  *
  * Line discipline (after POSIX "General Terminal Interface"):
  *  - ICRNL maps CR to NL (the serial line sends CR for Enter);
@@ -266,9 +273,10 @@ void tty_receive(u8 c)
 	wake_up_all(&tty.read_wq);
 }
 
+/* The tty thread takes console input (rather than the kernel shell). */
 static bool tty_attached(void)
 {
-	return READ_ONCE(tty.opens) > 0;
+	return READ_ONCE(tty.opens) > 0 && READ_ONCE(tty.fg_pgrp) != 0;
 }
 
 static int tty_input_cond_c;
@@ -316,6 +324,10 @@ void tty_set_foreground(int pgid)
 	spin_lock(&tty.lock);
 	tty.fg_pgrp = pgid;
 	spin_unlock(&tty.lock);
+	/* the input goes to the tty thread or back to the kernel shell;
+	 * readers blocked on the tty re-check whether they may read */
+	wake_up_all(&console_input_wq);
+	wake_up_all(&tty.read_wq);
 }
 
 /* ---- file operations ---- */
@@ -365,7 +377,7 @@ static bool tty_readable(void *arg)
 {
 	(void)arg;
 	spin_lock(&tty.lock);
-	bool r = readable_locked();
+	bool r = readable_locked() || tty.fg_pgrp == 0;
 	spin_unlock(&tty.lock);
 	return r;
 }
@@ -377,6 +389,10 @@ static long tty_read(struct file *f, struct iov_iter *it, u64 *pos)
 	u64 deadline = 0;
 	for (;;) {
 		spin_lock(&tty.lock);
+		if (tty.fg_pgrp == 0 && current_process()) {
+			spin_unlock(&tty.lock);
+			return -EIO; /* the kernel shell has the terminal */
+		}
 		bool eof;
 		size_t n = take_locked(buf, MIN(sizeof(buf), it->count), &eof);
 		bool canon = tty.tio.c_lflag & ICANON;

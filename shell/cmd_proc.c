@@ -3,9 +3,9 @@
  * (fds 0-2 on /dev/console, its own process group and session, made the
  * tty's foreground group so that ^C sends it SIGINT), waits for it and
  * reports how it ended when that is not a zero exit status. A program
- * that stops is killed (no job control here). Programs it leaves running
- * in the background keep the console open: the tty then takes the input
- * and the shell only gets it back when they end. */
+ * that stops is killed (no job control here). When it returns the shell
+ * has the terminal back, even if the program left children running that
+ * hold the console open: their reads from it fail with EIO (fs/tty.c). */
 #include <rayos/errno.h>
 #include <rayos/proc.h>
 #include <rayos/shell.h>

@@ -12,7 +12,7 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust", "dlover")
+PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust", "dlover", "bgread")
 BUSYBOX = "/bin/busybox"
 
 
@@ -124,7 +124,25 @@ def test_fork_bomb_bounded_by_rlimit_nproc(vm):
     assert m, out
     assert m.group(1) == "Resource temporarily unavailable", out   # EAGAIN
     assert int(m.group(2)) < 16, out
+    # the shell has the terminal back at once, even while the SIGTERMed
+    # children are still going away (they hold the console open)
     assert vm.cmd("echo alive") == "alive"
+
+
+def test_background_console_reader_gets_eio(vm):
+    out = vm.cmd("run /bin/bgread", timeout=60)
+    assert re.search(r"bgread: child \d+ left reading the console", out), out
+    # typed while the left-behind child is blocked reading the console: the
+    # shell gets every byte
+    for _ in range(3):
+        assert vm.cmd("echo alive") == "alive"
+    deadline = time.time() + 30
+    while True:
+        got = vm.cmd("cat /tmp/bgread.out")
+        if got.startswith("read") or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert got == "read: I/O error", got
 
 
 needs_busybox = pytest.mark.skipif(not have_static_busybox(), reason="no static /bin/busybox (busybox-static)")
