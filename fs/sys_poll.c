@@ -10,9 +10,10 @@
  * then sleeps until woken, the deadline (the thread's sleep timer) or a
  * signal (-EINTR). Files without a poll op (regular files, directories,
  * procfs) are always ready for reading and writing, as on Linux.
- * ppoll's signal mask is not applied (the process code owns masks: the
- * mask argument is checked for size only). The timeout comes from the
- * clock interface (monotonic ns).
+ * ppoll and pselect6 wait with the caller's signal mask replaced by the
+ * one given (proc_sigmask_push/pop: the caller's mask is back when they
+ * return, or after the handler of the signal that interrupted them). The
+ * timeout comes from the clock interface (monotonic ns).
  * Locking: none of its own; each file's poll takes its own lock. */
 #include "internal.h"
 #include <rayos/mm.h>
@@ -141,6 +142,19 @@ static long sys_poll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	return do_poll(a0, a1, ms < 0 ? -1 : (s64)ms * (s64)NSEC_PER_MSEC);
 }
 
+/* Evaluate call with the signal mask replaced by mask (when has_mask); the
+ * caller's mask is back afterwards, or — when a signal interrupted the
+ * call — once that signal's handler frame has saved it. */
+#define with_sigmask(has_mask, mask, call)                          \
+	({                                                          \
+		if (has_mask)                                       \
+			proc_sigmask_push(mask);                    \
+		long __r = (call);                                  \
+		if (has_mask)                                       \
+			proc_sigmask_pop(__r == -EINTR);            \
+		__r;                                                \
+	})
+
 static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	s64 timeout = -1;
@@ -152,9 +166,14 @@ static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EINVAL;
 		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
 	}
-	if (a3 && a4 != 8)
-		return -EINVAL;
-	return do_poll(a0, a1, timeout);
+	u64 mask = 0;
+	if (a3) {
+		if (a4 != 8)
+			return -EINVAL;
+		if (copy_from_user(&mask, (void *)(uintptr_t)a3, 8))
+			return -EFAULT;
+	}
+	return with_sigmask(a3 != 0, mask, do_poll(a0, a1, timeout));
 }
 
 /* ---- select(2), pselect6(2): fd_set bitmaps over the same poll loop ---- */
@@ -239,6 +258,8 @@ static long sys_select(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 static long sys_pselect6(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	s64 timeout = -1;
+	u64 mask = 0;
+	bool has_mask = false;
 	if (a4) {
 		s64 ts[2];
 		if (copy_from_user(ts, (void *)(uintptr_t)a4, sizeof(ts)))
@@ -253,8 +274,11 @@ static long sys_pselect6(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (sig[0] && sig[1] != 8)
 			return -EINVAL;
+		if (sig[0] && copy_from_user(&mask, (void *)(uintptr_t)sig[0], 8))
+			return -EFAULT;
+		has_mask = sig[0] != 0;
 	}
-	return do_select((s64)(s32)a0, a1, a2, a3, timeout);
+	return with_sigmask(has_mask, mask, do_select((s64)(s32)a0, a1, a2, a3, timeout));
 }
 
 SYSCALL(poll, sys_poll);

@@ -2090,6 +2090,87 @@ static int t_poll(void)
 	struct timespec badts = { 0, 2000000000L };
 	EXPECT(SC(SYS_ppoll, &g, 1, &badts, NULL, 8), -EINVAL);
 	EXPECT(SC(SYS_ppoll, &g, 1, &zero, &mask, 4), -EINVAL);
+	EXPECT(SC(SYS_ppoll, &g, 1, &zero, KERNEL_PTR, 8), -EFAULT);
+	return 0;
+}
+
+/* ppoll and pselect6 wait under the mask they are given: a signal blocked
+ * by the caller but not by that mask interrupts them, its handler runs
+ * under the temporary mask, and the caller's mask is back afterwards; a
+ * signal the temporary mask blocks stays pending. */
+static volatile uint64_t mask_in_handler;
+static void mask_handler(int sig)
+{
+	(void)sig;
+	sig_seen = sig;
+	uint64_t cur = 0;
+	SC(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, 8);
+	mask_in_handler = cur;
+}
+
+static int t_poll_sigmask(void)
+{
+	const uint64_t usr1 = 1UL << (SIGUSR1 - 1), usr2 = 1UL << (SIGUSR2 - 1);
+	struct sigaction sa = { 0 };
+	sa.sa_handler = mask_handler;
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0 && sigaction(SIGUSR2, &sa, NULL) == 0);
+	uint64_t set = usr1 | usr2, old = 0, cur = 0;
+	CHECK(SC(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8) == 0);
+	int q[2];
+	CHECK(pipe(q) == 0);
+	for (int sel = 0; sel < 2; sel++) {
+		/* SIGUSR1 pending and blocked; the temporary mask blocks only
+		 * SIGUSR2: the wait ends at once with EINTR */
+		sig_seen = 0;
+		mask_in_handler = 0;
+		CHECK(SC(SYS_kill, getpid(), SIGUSR1) == 0 && sig_seen == 0);
+		struct timespec ts = { 5, 0 };
+		int64_t t0 = now_ns();
+		if (!sel) {
+			struct pollfd g = { q[0], POLLIN, 0 };
+			EXPECT(SC(SYS_ppoll, &g, 1, &ts, &usr2, 8), -EINTR);
+		} else {
+			fd_set rd;
+			FD_ZERO(&rd);
+			FD_SET(q[0], &rd);
+			uint64_t ss[2] = { (uint64_t)(uintptr_t)&usr2, 8 };
+			EXPECT(SC(SYS_pselect6, q[0] + 1, &rd, NULL, NULL, &ts, ss), -EINTR);
+		}
+		CHECK(now_ns() - t0 < 4000000000LL);
+		CHECK(sig_seen == SIGUSR1);
+		/* the handler ran under the temporary mask (plus SIGUSR1 itself) */
+		CHECK((mask_in_handler & (usr1 | usr2)) == (usr1 | usr2));
+		CHECK(SC(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, 8) == 0 && cur == (old | usr1 | usr2));
+		/* a timeout with a signal the temporary mask blocks: it stays
+		 * pending, and the caller's mask is back after the call */
+		sig_seen = 0;
+		CHECK(SC(SYS_kill, getpid(), SIGUSR2) == 0);
+		struct timespec shortts = { 0, 10 * 1000000L };
+		if (!sel) {
+			struct pollfd g = { q[0], POLLIN, 0 };
+			EXPECT(SC(SYS_ppoll, &g, 1, &shortts, &usr2, 8), 0);
+		} else {
+			fd_set rd;
+			FD_ZERO(&rd);
+			FD_SET(q[0], &rd);
+			uint64_t ss[2] = { (uint64_t)(uintptr_t)&usr2, 8 };
+			EXPECT(SC(SYS_pselect6, q[0] + 1, &rd, NULL, NULL, &shortts, ss), 0);
+		}
+		CHECK(sig_seen == 0);
+		CHECK(SC(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, 8) == 0 && cur == (old | usr1 | usr2));
+		uint64_t pend = 0;
+		CHECK(SC(SYS_rt_sigpending, &pend, 8) == 0 && (pend & usr2));
+		/* take the pending SIGUSR2 with an unblocking ppoll */
+		uint64_t none = 0;
+		struct pollfd g = { q[0], POLLIN, 0 };
+		EXPECT(SC(SYS_ppoll, &g, 1, &ts, &none, 8), -EINTR);
+		CHECK(sig_seen == SIGUSR2);
+	}
+	close(q[0]);
+	close(q[1]);
+	CHECK(SC(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8) == 0);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
 	return 0;
 }
 
@@ -2307,6 +2388,7 @@ static const struct test tests[] = {
 	{ "rlimit_nproc_fork", t_rlimit_nproc },
 	{ "sysinfo", t_sysinfo },
 	{ "poll_ppoll", t_poll },
+	{ "ppoll_pselect_sigmask", t_poll_sigmask },
 	{ "umask", t_umask },
 	{ "access_faccessat", t_access },
 	{ "proc_uptime", t_proc_uptime },

@@ -30,6 +30,17 @@ bool signal_pending(void);
  * code sleeps with wait_event_interruptible() (defined with the process
  * code) or checks signal_pending() after every wake-up. */
 
+/* A call that waits with a temporary signal mask (rt_sigsuspend, ppoll,
+ * pselect6): proc_sigmask_push() blocks mask (less SIGKILL and SIGSTOP)
+ * and remembers the mask in force; proc_sigmask_pop(interrupted) puts it
+ * back at once, or — when the call ends with -EINTR for a signal — leaves
+ * that to signal delivery, which saves the old mask in the handler's
+ * frame (Linux's set_restore_sigmask), so the handler runs under the
+ * temporary mask and sigreturn restores the caller's. No-ops in kernel
+ * threads. */
+void proc_sigmask_push(u64 mask);
+void proc_sigmask_pop(bool interrupted);
+
 /* Send sig to every process of process group pgid (the tty's ^C): 0 or
  * -ESRCH. To a single process: proc_kill(pid, sig). */
 int proc_signal_pgrp(int pgid, int sig);

@@ -647,14 +647,35 @@ static long sys_rt_sigsuspend(u64 umask, u64 size)
 	u64 mask;
 	if (copy_from_user(&mask, (const void __user *)umask, 8))
 		return -EFAULT;
+	proc_sigmask_push(mask);
+	sleep_interruptible_until(~0ULL);
+	proc_sigmask_pop(true); /* the mask comes back once the handler frame is built */
+	return -ERESTARTNOHAND;
+}
+
+void proc_sigmask_push(u64 mask)
+{
 	struct uthread *ut = current_uthread();
+	if (!ut)
+		return;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	ut->saved_blocked = ut->blocked;
 	ut->restore_blocked = true;
 	ut->blocked = mask & ~UNBLOCKABLE;
 	spin_unlock_irqrestore(&proc_lock, f);
-	sleep_interruptible_until(~0ULL);
-	return -ERESTARTNOHAND; /* the mask comes back once the handler frame is built */
+}
+
+void proc_sigmask_pop(bool interrupted)
+{
+	struct uthread *ut = current_uthread();
+	if (!ut || interrupted) /* interrupted: delivery restores it (above) */
+		return;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	if (ut->restore_blocked) {
+		ut->blocked = ut->saved_blocked;
+		ut->restore_blocked = false;
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
 }
 SYSCALL(rt_sigsuspend, sys_rt_sigsuspend);
 
