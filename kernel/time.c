@@ -15,7 +15,10 @@
  * Algorithms"). Portable: hosted tests drive it with a fake clocksource.
  *
  * Timer events live in per-CPU bases (an event fires on the CPU that armed
- * it). Locking: each base's lock (IRQ-safe) protects its list; leaf lock,
+ * it). timer_cancel_sync also waits for a callback already running (each
+ * base records the event whose callback it is running), so the memory
+ * holding the event can be freed after it — provided the callback cannot
+ * re-arm it by then. Locking: each base's lock (IRQ-safe) protects its list; leaf lock,
  * never two at once. */
 #include <rayos/time.h>
 #include <rayos/arch.h>
@@ -117,6 +120,7 @@ const struct timer_device *timer_device_current(void) { return tdev; }
 struct timer_base {
 	spinlock_t lock;
 	struct timer_event *head; /* lock; sorted by deadline */
+	struct timer_event *running; /* set under lock; the callback being run */
 };
 static struct timer_base bases[MAX_CPUS];
 
@@ -211,9 +215,19 @@ u64 timer_expire(u64 now)
 			return next;
 		}
 		unlink_event(b, ev);
+		b->running = ev;
 		spin_unlock_irqrestore(&b->lock, f);
 		ev->fn(ev);
+		__atomic_store_n(&b->running, NULL, __ATOMIC_RELEASE);
 	}
+}
+
+void timer_cancel_sync(struct timer_event *ev)
+{
+	timer_cancel(ev);
+	for (u32 c = 0; c < MAX_CPUS; c++)
+		while (__atomic_load_n(&bases[c].running, __ATOMIC_ACQUIRE) == ev)
+			arch_cpu_relax();
 }
 
 u64 timer_first_deadline(void)

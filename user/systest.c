@@ -2174,6 +2174,122 @@ static int t_poll_sigmask(void)
 	return 0;
 }
 
+/* ---- interval timers: setitimer, getitimer, alarm ------------------------ */
+
+static volatile int alrm_count, alrm_code;
+static void alrm_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	alrm_count++;
+	alrm_code = si->si_code;
+}
+
+/* wait (bounded) until alrm_count reaches n; the elapsed ns */
+static int64_t wait_alarms(int n, int64_t limit_ns)
+{
+	int64_t t0 = now_ns();
+	while (alrm_count < n && now_ns() - t0 < limit_ns)
+		sleep_ns(1000000);
+	return now_ns() - t0;
+}
+
+static int t_itimer(void)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_sigaction = alrm_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	struct itimerval cur, old, set;
+	/* disarmed at first */
+	EXPECT(SC(SYS_getitimer, ITIMER_REAL, &cur), 0);
+	CHECK(!cur.it_value.tv_sec && !cur.it_value.tv_usec && !cur.it_interval.tv_sec && !cur.it_interval.tv_usec);
+	/* one shot, 50 ms: exactly one SIGALRM from the kernel, not early */
+	alrm_count = 0;
+	set = (struct itimerval){ { 0, 0 }, { 0, 50000 } };
+	int64_t t0 = now_ns();
+	EXPECT(SC(SYS_setitimer, ITIMER_REAL, &set, &old), 0);
+	CHECK(!old.it_value.tv_sec && !old.it_value.tv_usec);
+	EXPECT(SC(SYS_getitimer, ITIMER_REAL, &cur), 0);
+	CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0 && cur.it_value.tv_usec <= 50000);
+	wait_alarms(1, 10000000000LL);
+	CHECK(alrm_count == 1 && alrm_code == SI_KERNEL);
+	CHECK(now_ns() - t0 >= 50000000LL);
+	sleep_ns(100000000LL);
+	CHECK(alrm_count == 1);
+	EXPECT(SC(SYS_getitimer, ITIMER_REAL, &cur), 0);
+	CHECK(!cur.it_value.tv_sec && !cur.it_value.tv_usec);
+	/* periodic, 20 ms: five signals take at least 80 ms after the first */
+	alrm_count = 0;
+	set = (struct itimerval){ { 0, 20000 }, { 0, 20000 } };
+	t0 = now_ns();
+	EXPECT(SC(SYS_setitimer, ITIMER_REAL, &set, NULL), 0);
+	wait_alarms(5, 10000000000LL);
+	CHECK(alrm_count >= 5 && now_ns() - t0 >= 100000000LL);
+	/* disarm: the old setting comes back with its interval */
+	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+	EXPECT(SC(SYS_setitimer, ITIMER_REAL, &zero, &old), 0);
+	CHECK(old.it_interval.tv_sec == 0 && old.it_interval.tv_usec == 20000);
+	CHECK(old.it_value.tv_sec == 0 && old.it_value.tv_usec > 0 && old.it_value.tv_usec <= 20000);
+	int n = alrm_count;
+	sleep_ns(60000000LL);
+	CHECK(alrm_count == n);
+	/* alarm(): seconds left, rounded */
+	EXPECT(SC(SYS_alarm, 5), 0);
+	long left = SC(SYS_alarm, 7);
+	CHECK(left == 5);
+	EXPECT(SC(SYS_getitimer, ITIMER_REAL, &cur), 0);
+	CHECK(cur.it_value.tv_sec >= 6 && cur.it_value.tv_sec <= 7 && !cur.it_interval.tv_sec);
+	/* not inherited by fork, kept by the parent */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct itimerval c;
+		_exit(SC(SYS_getitimer, ITIMER_REAL, &c) == 0 && !c.it_value.tv_sec && !c.it_value.tv_usec ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	EXPECT_EXIT(wait_status(pid), 0);
+	left = SC(SYS_alarm, 0);
+	CHECK(left == 6 || left == 7);
+	EXPECT(SC(SYS_alarm, 0), 0);
+	/* errors: bad timer, bad microseconds, bad pointers; nothing changes */
+	EXPECT(SC(SYS_getitimer, 3, &cur), -EINVAL);
+	EXPECT(SC(SYS_setitimer, 3, &zero, NULL), -EINVAL);
+	struct itimerval bad = { { 0, 0 }, { 0, 1000000 } };
+	EXPECT(SC(SYS_setitimer, ITIMER_REAL, &bad, NULL), -EINVAL);
+	bad = (struct itimerval){ { 0, -1 }, { 1, 0 } };
+	EXPECT(SC(SYS_setitimer, ITIMER_REAL, &bad, NULL), -EINVAL);
+	EXPECT(SC(SYS_getitimer, ITIMER_REAL, KERNEL_PTR), -EFAULT);
+	EXPECT(SC(SYS_setitimer, ITIMER_REAL, KERNEL_PTR, NULL), -EFAULT);
+	EXPECT(SC(SYS_getitimer, ITIMER_REAL, &cur), 0);
+	CHECK(!cur.it_value.tv_sec && !cur.it_value.tv_usec);
+	/* an armed timer kills a process with the default action */
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGALRM, SIG_DFL);
+		SC(SYS_alarm, 1);
+		for (int i = 0; i < 500; i++)
+			sleep_ns(10000000LL);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	EXPECT_KILLED(wait_status(pid), SIGALRM);
+	/* processes that exit with a fast periodic timer armed (the kernel
+	 * must disarm it before the process goes away) */
+	for (int i = 0; i < 20; i++) {
+		pid = fork();
+		if (pid == 0) {
+			signal(SIGALRM, SIG_IGN);
+			struct itimerval fast = { { 0, 1000 }, { 0, 1000 } };
+			SC(SYS_setitimer, ITIMER_REAL, &fast, NULL);
+			sleep_ns((i % 4) * 1000000LL);
+			_exit(i);
+		}
+		CHECK(pid > 0);
+		EXPECT_EXIT(wait_status(pid), i);
+	}
+	signal(SIGALRM, SIG_DFL);
+	return 0;
+}
+
 /* ---- umask, access -------------------------------------------------------- */
 
 static int t_umask(void)
@@ -2389,6 +2505,7 @@ static const struct test tests[] = {
 	{ "sysinfo", t_sysinfo },
 	{ "poll_ppoll", t_poll },
 	{ "ppoll_pselect_sigmask", t_poll_sigmask },
+	{ "itimer_alarm", t_itimer },
 	{ "umask", t_umask },
 	{ "access_faccessat", t_access },
 	{ "proc_uptime", t_proc_uptime },

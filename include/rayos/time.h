@@ -53,6 +53,10 @@ struct timer_event {
 };
 void timer_arm(struct timer_event *ev, u64 deadline_ns);
 void timer_cancel(struct timer_event *ev);
+/* timer_cancel, then wait until ev's callback is not running on any CPU
+ * (Linux's del_timer_sync): afterwards ev may be freed if nothing re-arms
+ * it. Not from ev's own callback, nor holding a lock that callback takes. */
+void timer_cancel_sync(struct timer_event *ev);
 /* Called by the arch timer interrupt: runs expired events, returns the next
  * deadline (0 = none) for the arch to program. */
 u64 timer_expire(u64 now_ns);

@@ -156,6 +156,10 @@ struct process {
 	u64 child_user_ns;              /* user part of child_exec_ns */
 	u64 child_exec_ns;              /* CPU time of reaped children */
 	struct wait_queue child_wq;     /* wait4 sleepers of this process */
+	struct {                        /* ITIMER_REAL (itimer.c) */
+		struct timer_event ev;
+		u64 expires, interval;  /* proc_lock; expires 0: disarmed */
+	} it_real;
 	/* the owning threads (fork, execve, exit) change these: */
 	struct uvm *uvm;
 	struct files *files;
@@ -192,6 +196,9 @@ void signal_exec_reset(struct process *p);
 void signal_notify_parent(struct process *p, int why, int status); /* proc_lock held */
 bool signal_default_ignored(int sig);
 int sleep_interruptible_until(u64 deadline_ns); /* 0 at the deadline, -EINTR */
+/* itimer.c: p's last thread is exiting: disarm ITIMER_REAL for good
+ * (waits out a running callback; proc_lock not held). */
+void itimer_exit(struct process *p);
 /* oom.c */
 void oom_kill(const char *why);
 /* futex.c */

@@ -792,6 +792,7 @@ void proc_exit_thread(void)
 	if (vd)
 		complete(vd);
 	if (last) {
+		itimer_exit(p);
 		release_process_resources(p);
 		f = spin_lock_irqsave(&proc_lock);
 		if (!p->group_exit)
