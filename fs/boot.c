@@ -104,7 +104,7 @@ void vfs_init(void)
 	struct mem_stats ms;
 	mm_stats(&ms);
 	tmpfs_set_limit(ms.total_bytes / PAGE_SIZE / 2); /* as Linux's tmpfs default */
-	vfs_mount(tsb, tmpfs_root(tsb), NULL, "/", "rootfs");
+	vfs_mount(tsb, tmpfs_root(tsb), NULL, "/", "tmpfs");
 	mkdir_boot("/dev", 0755);
 	mkdir_boot("/proc", 0555);
 	mkdir_boot("/tmp", 01777);

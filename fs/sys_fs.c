@@ -1177,8 +1177,12 @@ static long statfs_to_user(struct inode *i, u64 ubuf)
 		u64 used = tmpfs_pages(), lim = tmpfs_limit();
 		s.f_blocks = lim;
 		s.f_bfree = s.f_bavail = lim > used ? lim - used : 0;
+		/* no inode table: as many inodes as pages, like Linux's
+		 * tmpfs default; those in use are the live ones */
+		u64 live = (u64)vfs_live_inodes();
+		s.f_files = lim;
+		s.f_ffree = lim > live ? lim - live : 0;
 	}
-	s.f_files = (u64)vfs_live_inodes();
 	s.f_fsid[0] = (s32)i->sb->dev;
 	s.f_namelen = NAME_MAX;
 	return copy_to_user(uptr(ubuf), &s, sizeof(s)) ? -EFAULT : 0;

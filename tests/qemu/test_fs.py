@@ -78,7 +78,7 @@ def test_proc_live(boot, initrd):
     load1 = float(vm.cmd("cat /proc/loadavg").splitlines()[-1].split()[0])
     assert 0.1 < load1 < 3.0, load1
     mounts = vm.cmd("cat /proc/mounts")
-    assert "rootfs / tmpfs rw 0 0" in mounts and "proc /proc proc rw 0 0" in mounts, mounts
+    assert "tmpfs / tmpfs rw 0 0" in mounts and "proc /proc proc rw 0 0" in mounts, mounts
 
 
 def test_no_initramfs_and_errors(shell):

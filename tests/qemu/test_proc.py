@@ -159,6 +159,21 @@ def test_busybox_sh(vm):
 
 
 @needs_busybox
+def test_busybox_df_shows_the_root(vm):
+    """busybox df skips a mount whose source is "rootfs" and one with no
+    blocks: the root tmpfs must show, with its size and the inode figures
+    of statfs (used < total, free = total - used)."""
+    out = vm.cmd("run /bin/df /", timeout=60)
+    m = re.search(r"^tmpfs\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+% /$", out, re.M)
+    assert m, out
+    total, used, avail = map(int, m.groups())
+    assert total > 0 and used + avail == total, out
+    out = vm.cmd("run /bin/stat -f -c '%c %d' /", timeout=60)
+    files, free = map(int, out.split()[:2])
+    assert 0 < free < files, out
+
+
+@needs_busybox
 def test_busybox_pipes_status_and_ps(vm):
     out = vm.cmd("run /bin/sh -c 'echo piped | cat; sleep 1 & ps; wait; false'", timeout=60)
     assert "piped" in out, out
