@@ -282,31 +282,48 @@ KTEST(sched, spinners_spread_over_cpus)
 	KT_EXPECT_EQ(distinct, n);
 }
 
-KTEST(sched, fair_time_sharing_on_one_cpu)
+/* Three spinners share CPU 0 for one second; the CPU time each got. */
+static bool share_one_cpu(struct ktest_ctx *t, u64 ns[3])
 {
 	static struct spin_ctx s[3];
 	struct thread *th[3];
 	u64 until = clock_monotonic_ns() + NSEC_PER_SEC;
 	for (int i = 0; i < 3; i++) {
 		s[i] = (struct spin_ctx){ .until = until };
-		KT_ASSERT((th[i] = kthread_create_on(spinner, &s[i], "share", 1)) != NULL);
+		th[i] = kthread_create_on(spinner, &s[i], "share", 1);
+		if (!th[i]) {
+			ktest_fail(t, __FILE__, __LINE__, "kthread_create_on failed");
+			for (int j = 0; j < i; j++)
+				thread_join(th[j], NULL);
+			return false;
+		}
 	}
-	u64 ns[3];
 	u32 last[3];
 	for (int i = 0; i < 3; i++)
 		thread_join_stats(th[i], &ns[i], &last[i]);
-	u64 lo = ns[0], hi = ns[0];
-	for (int i = 1; i < 3; i++) {
-		lo = MIN(lo, ns[i]);
-		hi = MAX(hi, ns[i]);
-	}
+	return true;
+}
+
+KTEST(sched, fair_time_sharing_on_one_cpu)
+{
 	/* equal shares of CPU 0, within 25% over one second (the hosted
-	 * simulation checks 0.1%; here the host may stall the vCPU) */
-	t->checks++;
-	if (!lo || hi - lo > hi / 4)
-		ktest_fail(t, __FILE__, __LINE__, "shares %llu / %llu / %llu ms",
-			   (unsigned long long)(ns[0] / NSEC_PER_MSEC), (unsigned long long)(ns[1] / NSEC_PER_MSEC),
-			   (unsigned long long)(ns[2] / NSEC_PER_MSEC));
+	 * simulation checks 0.1%). A host stall of the vCPU is charged to
+	 * whichever thread was running and can exceed that late in the
+	 * second, so up to three tries; unfair scheduling fails them all. */
+	u64 ns[3];
+	for (int attempt = 1; attempt <= 3; attempt++) {
+		if (!share_one_cpu(t, ns))
+			return;
+		u64 lo = MIN(ns[0], MIN(ns[1], ns[2])), hi = MAX(ns[0], MAX(ns[1], ns[2]));
+		kprintf("# try %d: shares %llu / %llu / %llu ms\n", attempt,
+			  (unsigned long long)(ns[0] / NSEC_PER_MSEC), (unsigned long long)(ns[1] / NSEC_PER_MSEC),
+			  (unsigned long long)(ns[2] / NSEC_PER_MSEC));
+		if (lo && hi - lo <= hi / 4) {
+			t->checks++;
+			return;
+		}
+	}
+	ktest_fail(t, __FILE__, __LINE__, "unequal shares in three tries");
 }
 
 static volatile int order_log[4];
