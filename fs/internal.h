@@ -159,6 +159,7 @@
 /* signals the VFS sends (Linux numbers) */
 #define SIGINT_NR  2
 #define SIGQUIT_NR 3
+#define SIGTSTP_NR 20
 #define SIGPIPE_NR 13
 
 struct inode;

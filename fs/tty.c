@@ -17,8 +17,9 @@
  *
  * Line discipline (after POSIX "General Terminal Interface"):
  *  - ICRNL maps CR to NL (the serial line sends CR for Enter);
- *  - ISIG: VINTR (^C) sends SIGINT, VQUIT (^\) SIGQUIT, to the foreground
- *    process group (TIOCSPGRP / tty_set_foreground), and discards input;
+ *  - ISIG: VINTR (^C) sends SIGINT, VQUIT (^\) SIGQUIT, VSUSP (^Z)
+ *    SIGTSTP, to the foreground process group (TIOCSPGRP /
+ *    tty_set_foreground), and discards pending input unless NOFLSH;
  *  - ICANON: input is edited in a line buffer: VERASE (DEL) and ^H erase a
  *    character, VKILL (^U) the line; NL/VEOL end a line, VEOF (^D) ends
  *    it without a character (at the start of a line: read returns 0, EOF);
@@ -66,6 +67,7 @@ struct kwinsize {
 #define VEOF 4
 #define VTIME 5
 #define VMIN 6
+#define VSUSP 10
 #define VEOL 11
 #define ICRNL 0000400
 #define IGNCR 0000200
@@ -79,6 +81,7 @@ struct kwinsize {
 #define ECHOK 0000040
 #define ECHONL 0000100
 #define ECHOCTL 0001000
+#define NOFLSH 0000200
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402
@@ -195,8 +198,11 @@ static int ldisc_input(u8 c, struct echo_buf *e)
 			sig = SIGINT_NR;
 		else if (c == t->c_cc[VQUIT] && c)
 			sig = SIGQUIT_NR;
+		else if (c == t->c_cc[VSUSP] && c)
+			sig = SIGTSTP_NR;
 		if (sig) {
-			tty.head = tty.commit = tty.tail; /* discard pending input */
+			if (!(t->c_lflag & NOFLSH))
+				tty.head = tty.commit = tty.tail; /* discard pending input */
 			if (echo) {
 				echo_char(e, c);
 				echo_add(e, "\n", 1);

@@ -159,6 +159,35 @@ def test_busybox_sh(vm):
 
 
 @needs_busybox
+def test_busybox_job_control_ctrl_z(vm):
+    """^Z (VSUSP) sends SIGTSTP to the foreground group: busybox ash sees
+    its job stop, lists it, and fg continues it; ^C then ends it."""
+    def expect(rx, timeout=30):
+        m = vm.wait_for(re.compile(rx), timeout, start=pos[0])
+        pos[0] = m.end()
+        return m
+    pos = [vm.mark]
+    vm.send("run /bin/busybox sh\r")
+    expect(rb"# ")
+    vm.send("sleep 100\r")
+    expect(rb"sleep 100\r*\n")
+    time.sleep(1)
+    vm.send(b"\x1a")
+    expect(rb"\[1\]\+\s+Stopped\s+sleep 100")
+    vm.send("jobs\r")
+    expect(rb"jobs\r*\n\[1\]\+\s+Stopped\s+sleep 100")
+    vm.send("fg\r")
+    expect(rb"fg\r*\nsleep 100\r*\n")
+    time.sleep(1)
+    vm.send(b"\x03")
+    vm.send("echo job-$?\r")
+    expect(rb"\njob-130\r*\n")
+    vm.send("exit\r")
+    vm.wait_prompt(30)
+    assert vm.cmd("echo alive") == "alive"
+
+
+@needs_busybox
 def test_busybox_df_shows_the_root(vm):
     """busybox df skips a mount whose source is "rootfs" and one with no
     blocks: the root tmpfs must show, with its size and the inode figures
