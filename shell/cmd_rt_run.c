@@ -167,7 +167,22 @@ int rt_cmd_run(int argc, char **argv)
 				     (unsigned long long)(x->max_overrun / NSEC_PER_USEC));
 		shell_printf("%s\n", x->stopped ? "  (stopped: hard miss)" : "");
 	}
-	shell_printf("misses: %llu\n", (unsigned long long)res.misses);
+	u64 stalls = 0, stall_ns = 0, max_stall = 0;
+	for (u32 k = 0; k < spec.n; k++) {
+		stalls += res.task[k].stalls;
+		stall_ns += res.task[k].stall_ns;
+		max_stall = MAX(max_stall, res.task[k].max_stall);
+	}
+	shell_printf("CPU stalls during jobs (>= %llu us of CPU time charged between two reads of a job's loop): %llu",
+		     RT_STALL_NS / NSEC_PER_USEC, (unsigned long long)stalls);
+	if (stalls) {
+		shell_printf(", ");
+		print_ms(stall_ns);
+		shell_printf(" ms in all, longest ");
+		print_ms(max_stall);
+		shell_printf(" ms");
+	}
+	shell_printf("\nmisses: %llu\n", (unsigned long long)res.misses);
 	return 0;
 }
 

@@ -43,7 +43,13 @@ struct rt_task_result {
 	bool stopped;         /* hard: stopped after its first miss */
 	u64 throttled;        /* edf/llf: times the CBS throttled it */
 	u64 max_overrun;      /* edf/llf: most run time charged past its budget */
+	/* stalls of the CPU while a job ran: its CPU time advanced by
+	 * RT_STALL_NS or more between two consecutive reads of the job's busy
+	 * loop (about a microsecond apart): the (virtual) CPU did not run it,
+	 * yet the time was charged to it, e.g. a vCPU descheduled by its host */
+	u64 stalls, stall_ns, max_stall;
 };
+#define RT_STALL_NS (500 * 1000ULL)
 
 struct rt_run_spec {
 	char policy[8];       /* rm, dm, fp, edf, llf */

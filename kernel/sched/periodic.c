@@ -9,7 +9,11 @@
  * released at t0 + k*T with absolute deadline t0 + k*T + D; the task sleeps
  * until the release, then consumes C ns of its own CPU time
  * (thread_cpu_ns, i.e. what the scheduler charges it, so preemption does
- * not shorten a job), and records its response time. Only jobs whose
+ * not shorten a job), and records its response time. Its busy loop also
+ * notices stalls of the CPU (rt_task_result.stalls): under emulation a
+ * vCPU the host does not run for a while still charges that time to the
+ * job, which can exhaust its budget (the CBS then throttles it) and make
+ * it late through no fault of the scheduler. Only jobs whose
  * deadline falls inside the run are counted. The policy decides how the
  * threads are scheduled (a table of run policies):
  *   rm / dm / fp — SCHED_FIFO priorities by period, by relative deadline,
@@ -221,9 +225,18 @@ static int periodic_task(void *arg)
 			continue;
 		}
 		/* the job: C ns of this thread's CPU time */
-		u64 start = thread_cpu_ns(self);
+		u64 start = thread_cpu_ns(self), prev = start;
 		bool dropped = false;
-		while (thread_cpu_ns(self) - start < s->C) {
+		for (;;) {
+			u64 used = thread_cpu_ns(self);
+			if (used - prev >= RT_STALL_NS) { /* see struct rt_task_result */
+				r->stalls++;
+				r->stall_ns += used - prev;
+				r->max_stall = MAX(r->max_stall, used - prev);
+			}
+			prev = used;
+			if (used - start >= s->C)
+				break;
 			if (s->crit == RT_FIRM && clock_monotonic_ns() >= deadline) {
 				dropped = true; /* late: abandon it */
 				break;
