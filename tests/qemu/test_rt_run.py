@@ -23,6 +23,13 @@ def table(out):
     return rows
 
 
+def stalls(out):
+    """The CPU stalls the jobs saw (time the host took from the vCPU)."""
+    m = re.search(r"^CPU stalls during jobs \(.*\): (\d+)", out, re.M)
+    assert m, out
+    return int(m.group(1))
+
+
 def misses(out):
     m = re.search(r"^misses: (\d+)\s*$", out, re.M)
     assert m, out
@@ -40,13 +47,22 @@ def test_edf_meets_every_deadline_where_rm_misses(vm2):
     analysis = vm2.cmd("rt analyze edf 20/50 40/70", timeout=30)
     assert analysis.rstrip().endswith("verdict: schedulable"), analysis
 
-    rm = vm2.cmd("rt run rm 3 20/50 40/70", timeout=60)
-    assert "policy rm on CPU 1 (isolated for the run)" in rm, rm
-    rows = table(rm)
-    assert rows[1][1] == 0, rm             # the higher-priority task is fine
-    assert rows[2][1] >= 1, rm             # R2 = 80 > 70: the first job misses
-    assert rows[2][3] >= 80.0, rm          # worst response at least R2
-    assert misses(rm) == rows[1][1] + rows[2][1] > 0
+    # RM: task 2 misses (R2 = 80 > 70) whatever the host does; task 1 has
+    # R1 = 20 and never misses unless the host stalls the vCPU (a heavily
+    # loaded host took 1.2 s of the 3 s, in stalls up to 96 ms): then the
+    # run must report those stalls, and it is tried again (up to 3 runs).
+    all_rm = 0
+    for attempt in range(3):
+        rm = vm2.cmd("rt run rm 3 20/50 40/70", timeout=60)
+        assert "policy rm on CPU 1 (isolated for the run)" in rm, rm
+        rows = table(rm)
+        assert rows[2][1] >= 1, rm             # R2 = 80 > 70: the first job misses
+        assert rows[2][3] >= 80.0, rm          # worst response at least R2
+        assert misses(rm) == rows[1][1] + rows[2][1] > 0
+        all_rm += misses(rm)
+        if rows[1][1] == 0:                    # the higher-priority task is fine
+            break
+        assert stalls(rm) > 0, rm
 
     # EDF: no miss on a quiet host. Under emulation the host can stop
     # running the vCPU while a job runs (on a loaded 2-core host a third of
@@ -68,18 +84,16 @@ def test_edf_meets_every_deadline_where_rm_misses(vm2):
             if m and int(m.group(2)):
                 o = re.search(r"throttled (\d+) times, max overrun (\d+) us", line)
                 assert o and int(o.group(1)) > 0, edf
-        st = re.search(r"^CPU stalls during jobs \(.*\): (\d+)", edf, re.M)
-        assert st, edf
         if misses(edf) == 0:
             break
-        assert int(st.group(1)) > 0, edf
+        assert stalls(edf) > 0, edf
     edf_misses_before = int(re.search(r"deadline misses: edf (\d+)", vm2.cmd("rt status", timeout=30)).group(1))
 
     status = vm2.cmd("rt status", timeout=30)
     m = re.search(r"deadline misses: edf (\d+) llf (\d+) rm (\d+)", status)
-    assert m and int(m.group(1)) == edf_misses_before and int(m.group(3)) == misses(rm), status
+    assert m and int(m.group(1)) == edf_misses_before and int(m.group(3)) == all_rm, status
     metrics = vm2.cmd("metrics rayos_sched_deadline_misses_total", timeout=30)
-    assert 'rayos_sched_deadline_misses_total{policy="rm"} %d' % misses(rm) in metrics, metrics
+    assert 'rayos_sched_deadline_misses_total{policy="rm"} %d' % all_rm in metrics, metrics
     assert 'rayos_sched_deadline_misses_total{policy="edf"} %d' % edf_misses_before in metrics, metrics
     # the run gave its CPU back
     assert re.search(r"^1\s+no\s", status, re.M), status
