@@ -48,10 +48,26 @@ WEAK int proc_pid(void) { return 0; }
 WEAK u64 proc_nofile_limit(void) { return ~0ULL; }
 WEAK int proc_pgid(void) { return 0; }
 WEAK int proc_pids(int *out, int max) { (void)out, (void)max; return 0; }
-WEAK int proc_read_stat(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
-WEAK int proc_read_status(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
-WEAK int proc_read_cmdline(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
-WEAK int proc_read_comm(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
+WEAK int proc_read_stat(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
+WEAK int proc_read_status(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
+WEAK int proc_read_cmdline(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
+WEAK int proc_read_comm(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
 WEAK int proc_tids(int pid, int *out, int max) { (void)pid, (void)out, (void)max; return -ENOENT; }
 
 WEAK int copy_from_user(void *dst, const void __user *src, size_t n)
