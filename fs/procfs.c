@@ -20,6 +20,10 @@
  *               (proc_tids), ascending; the files in the per-thread formats
  *               of proc_pid_task(5) (proc.h: tid > 0); a tid that is not a
  *               live thread of PID is ENOENT (busybox ps -T, top -H)
+ *   TID         for a thread that does not lead its process: the same
+ *               directory as PID/task/TID (same inode numbers), found by
+ *               lookup but not listed, as Linux (busybox ps -T reads
+ *               /proc/TID/cmdline)
  * A file's text is generated when it is read at offset 0 and kept with the
  * open file for the reads that continue it (a consistent snapshot per
  * pass, fresh on every rewind, like Linux's seq_file single_open).
@@ -246,6 +250,13 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 		int pid = parse_pid(name, len);
 		if (pid > 0 && pid_alive(pid)) {
 			*out = pnode_new(P_PIDDIR, pid, S_IFDIR | 0555);
+			return *out ? 0 : -ENOMEM;
+		}
+		/* a thread that does not lead its process: /proc/TID is its
+		 * PID/task/TID (not listed, as Linux) */
+		int tgid = pid > 0 ? proc_tgid(pid) : -ENOENT;
+		if (tgid > 0) {
+			*out = pnode_new_in(dir, P_TIDDIR, tgid, pid, 0, S_IFDIR | 0555);
 			return *out ? 0 : -ENOMEM;
 		}
 	}

@@ -69,6 +69,7 @@ WEAK int proc_read_comm(int pid, int tid, char *b, size_t n)
 	return -ENOENT;
 }
 WEAK int proc_tids(int pid, int *out, int max) { (void)pid, (void)out, (void)max; return -ENOENT; }
+WEAK int proc_tgid(int tid) { (void)tid; return -ENOENT; }
 
 WEAK int copy_from_user(void *dst, const void __user *src, size_t n)
 {

@@ -2557,8 +2557,32 @@ static int t_proc_task(void)
 		}
 	}
 
-	/* a tid that is not one of ours: the parent's, and one that does not exist */
+	/* /proc/TID of a thread that does not lead its process: found by
+	 * lookup (busybox ps -T reads /proc/TID/cmdline), not listed */
 	char path[64];
+	for (int k = 1; k < 3; k++) {
+		char buf[1024];
+		snprintf(path, sizeof(path), "/proc/%d/stat", tids[k]);
+		if (read_file(path, buf, sizeof(buf)) <= 0 || atoi(buf) != tids[k]) {
+			rc = fail_at(__LINE__, "%s does not describe thread %d", path, tids[k]);
+			goto out;
+		}
+	}
+	d = opendir("/proc");
+	if (!d) {
+		rc = fail_at(__LINE__, "opendir /proc: %s", strerror(errno));
+		goto out;
+	}
+	int listed = 0;
+	while ((e = readdir(d)))
+		listed += atoi(e->d_name) == tids[1] || atoi(e->d_name) == tids[2];
+	closedir(d);
+	if (listed) {
+		rc = fail_at(__LINE__, "/proc lists thread ids %d/%d", tids[1], tids[2]);
+		goto out;
+	}
+
+	/* a tid that is not one of ours: the parent's, and one that does not exist */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)getppid());
 	long r = SC(SYS_open, path, O_RDONLY);
 	if (r != -ENOENT) {

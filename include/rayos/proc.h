@@ -67,6 +67,9 @@ int proc_read_comm(int pid, int tid, char *buf, size_t size);    /* name + "\n" 
 /* Live threads of pid as tids (for /proc/PID/task), in no particular
  * order: count (at most max) or -ENOENT. */
 int proc_tids(int pid, int *out, int max);
+/* The pid of the process whose live thread tid is (for /proc/TID), or
+ * -ENOENT. */
+int proc_tgid(int tid);
 
 
 /* ---- additions by the process work (kernel/proc/) ---- */

@@ -1344,6 +1344,26 @@ int proc_tids(int pid, int *out, int max)
 	return p ? n : -ENOENT;
 }
 
+int proc_tgid(int tid)
+{
+	int pid = -ENOENT;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct list_head *pos;
+	list_for_each(pos, &proc_all) {
+		struct process *p = list_entry(pos, struct process, all);
+		if (p->state == PROC_REAPED)
+			continue;
+		struct list_head *tp;
+		list_for_each(tp, &p->threads) {
+			struct uthread *ut = list_entry(tp, struct uthread, node);
+			if (!ut->dead && (int)ut->t->tid == tid)
+				pid = p->pid;
+		}
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
+	return pid;
+}
+
 void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx)
 {
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
