@@ -2596,7 +2596,8 @@ static int t_proc_task(void)
 	}
 
 	/* CPU time and state are per thread: the spinner gathers ticks and
-	 * runs, the futex sleeper does neither (bounded: 20 s of wall time) */
+	 * runs (in user mode), the futex sleeper does neither (bounded: 20 s of
+	 * wall time) */
 	struct task_stat idle, spin;
 	int64_t deadline = now_ns() + 20 * 1000000000LL;
 	for (;;) {
@@ -2605,7 +2606,8 @@ static int t_proc_task(void)
 			goto out;
 		}
 		unsigned long it = idle.utime + idle.stime, st = spin.utime + spin.stime;
-		if (st >= 5 && st > it && idle.state == 'S' && spin.state == 'R')
+		if (st >= 5 && st > it && spin.utime > spin.stime && idle.state == 'S' &&
+		    spin.state == 'R')
 			break;
 		if (now_ns() > deadline) {
 			rc = fail_at(__LINE__, "spinner %lu+%lu ticks state %c, sleeper %lu+%lu state %c",
@@ -2613,6 +2615,16 @@ static int t_proc_task(void)
 			goto out;
 		}
 		sleep_ns(10 * 1000000LL);
+	}
+	/* the process's time (read after) holds its threads' */
+	char buf[1024];
+	unsigned long pu, ps;
+	char *rp = read_file("/proc/self/stat", buf, sizeof(buf)) > 0 ? strrchr(buf, ')') : NULL;
+	if (!rp || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &pu, &ps) != 2 ||
+	    pu + ps < spin.utime + spin.stime) {
+		rc = fail_at(__LINE__, "/proc/self/stat times below the spinner's %lu+%lu: '%s'",
+			     spin.utime, spin.stime, buf);
+		goto out;
 	}
 out:
 	atomic_store(&ptask_stop, 1);

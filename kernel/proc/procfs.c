@@ -13,17 +13,22 @@
  * live thread of pid (-ENOENT when tid is not one, or has exited). For a
  * thread, as Linux does: stat's first field is the tid, comm is the
  * thread's name (prctl PR_SET_NAME), state is the thread's own, utime/
- * stime are its own CPU time (sum_exec, of it user_cycles in user mode),
+ * stime are its own CPU time (thread_cpu_ns, of it the user-mode cycles),
  * starttime is its creation, priority/nice/processor/rt_priority/policy
  * are its own; ppid, pgrp, session, cutime/cstime, num_threads, vsize and
  * rss are the process's. status has Pid: TID, Tgid: PID, and the thread's
  * own signal mask (SigBlk) and pending set; cmdline is the process's.
  *
+ * CPU times include the stretch a thread is running in at the moment of
+ * reading (proc_thread_times), for the process (its ended threads' time
+ * plus its live threads') as for each thread.
+ *
  * Locking: proc_lock while reading a process and its threads (thread
- * names, masks and user_cycles are written under it or by the thread
- * itself; sum_exec and the scheduling fields are read without the run
- * queue lock, as single words). The address-space figures are taken
- * before, without proc_lock (uvm_size sleeps). */
+ * names and masks are written under it); inside it, thread_cpu_ns takes
+ * the thread's run queue lock (order proc_lock -> rq->lock, as signal
+ * wake-ups); user_cycles and the scheduling fields are read as single
+ * words. The address-space figures are taken before, without proc_lock
+ * (uvm_size sleeps). */
 #include <rayos/printf.h>
 #include <rayos/string.h>
 #include <rayos/time.h>
@@ -100,6 +105,25 @@ static void thread_state_char(struct process *p, struct uthread *ut, char *buf)
 	buf[1] = 0;
 }
 
+/* proc_lock held: CPU and user-mode ns of p's threads, ended ones and the
+ * live ones up to this instant (so a process's time is the sum of what its
+ * threads' stat files show, plus its ended threads'). */
+static void process_times(struct process *p, u64 *all, u64 *usr)
+{
+	*all = p->dead_exec_ns;
+	*usr = cycles_to_ns(p->dead_user_cycles);
+	struct list_head *pos;
+	list_for_each(pos, &p->threads) {
+		struct uthread *ut = list_entry(pos, struct uthread, node);
+		if (ut->dead)
+			continue;
+		u64 a, u;
+		proc_thread_times(ut, &a, &u);
+		*all += a;
+		*usr += u;
+	}
+}
+
 /* Size and resident pages of pid's address space: uvm_size takes the
  * address space's mutex, so it is read with a reference and without
  * proc_lock, before the rest. */
@@ -138,13 +162,11 @@ int proc_read_stat(int pid, int tid, char *buf, size_t size)
 	if (ut) {
 		lt = ut->t;
 		thread_state_char(p, ut, st);
-		all = READ_ONCE(lt->sum_exec);
-		usr = cycles_to_ns(READ_ONCE(ut->user_cycles));
+		proc_thread_times(ut, &all, &usr);
 		start_ns = lt->created_ns;
 	} else {
 		proc_state_char(p, st);
-		all = proc_cpu_ns(p);
-		usr = proc_user_ns(p);
+		process_times(p, &all, &usr);
 		start_ns = p->start_ns;
 		struct list_head *pos;
 		list_for_each(pos, &p->threads) {
