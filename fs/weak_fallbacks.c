@@ -42,6 +42,8 @@ WEAK struct files *current_files(void)
 WEAK struct fs_ctx *current_fs(void) { return NULL; }
 WEAK struct uvm *current_uvm(void) { return NULL; }
 WEAK bool signal_pending(void) { return false; }
+WEAK void proc_sigmask_push(u64 mask) { (void)mask; }
+WEAK void proc_sigmask_pop(bool interrupted) { (void)interrupted; }
 WEAK int proc_signal_pgrp(int pgid, int sig) { (void)pgid, (void)sig; return -ESRCH; }
 WEAK int proc_kill(int pid, int sig) { (void)pid, (void)sig; return -ESRCH; }
 WEAK int proc_pid(void) { return 0; }
