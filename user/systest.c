@@ -2606,7 +2606,8 @@ static int t_proc_task(void)
 			goto out;
 		}
 		unsigned long it = idle.utime + idle.stime, st = spin.utime + spin.stime;
-		if (st >= 5 && st > it && spin.utime > spin.stime && idle.state == 'S' &&
+		/* the sleeper only ran to start: well under 3 ticks of CPU */
+		if (st >= 5 && it <= 2 && spin.utime > spin.stime && idle.state == 'S' &&
 		    spin.state == 'R')
 			break;
 		if (now_ns() > deadline) {
