@@ -183,22 +183,6 @@ static const struct pent *dir_ents(enum pkind k, size_t *n)
 	}
 }
 
-/* The live tids of pid, ascending (readdir cookies follow them): count,
- * 0 when pid has gone. */
-static int sorted_tids(int pid, int *out, int max)
-{
-	int n = proc_tids(pid, out, max);
-	if (n < 0)
-		return 0;
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
-			int t = out[j];
-			out[j] = out[j - 1];
-			out[j - 1] = t;
-		}
-	return n;
-}
-
 static int parse_pid(const char *name, size_t len)
 {
 	if (!len || len > 9)
@@ -286,7 +270,7 @@ static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 		int *tids = kmalloc(MAX_TIDS * sizeof(int), GFP_KERNEL);
 		if (!tids)
 			return -ENOMEM;
-		int nt = sorted_tids(pn->pid, tids, MAX_TIDS);
+		int nt = proc_tids(pn->pid, tids, MAX_TIDS); /* ascending, or gone */
 		for (int i = 0; i < nt; i++) {
 			if ((u64)tids[i] + 2 < *pos)
 				continue;

@@ -64,8 +64,8 @@ int proc_read_stat(int pid, int tid, char *buf, size_t size);    /* stat */
 int proc_read_status(int pid, int tid, char *buf, size_t size);  /* status */
 int proc_read_cmdline(int pid, int tid, char *buf, size_t size); /* NUL-separated */
 int proc_read_comm(int pid, int tid, char *buf, size_t size);    /* name + "\n" */
-/* Live threads of pid as tids (for /proc/PID/task), in no particular
- * order: count (at most max) or -ENOENT. */
+/* Live threads of pid as tids (for /proc/PID/task), ascending: count (at
+ * most max) or -ENOENT. */
 int proc_tids(int pid, int *out, int max);
 /* The pid of the process whose live thread tid is (for /proc/TID), or
  * -ENOENT. */
