@@ -2468,6 +2468,9 @@ static long long status_field(const char *buf, const char *key, int hex)
 	return p ? strtoll(p + strlen(k), NULL, hex ? 16 : 10) : -1;
 }
 
+/* CHECK for t_proc_task: on failure, stop and join the threads first */
+#define TCHECK(c) do { if (!(c)) { rc = fail_at(__LINE__, "%s", #c); goto out; } } while (0)
+
 static int t_proc_task(void)
 {
 	static struct ptask_thr thr[2] = {
@@ -2555,6 +2558,32 @@ static int t_proc_task(void)
 			rc = fail_at(__LINE__, "%s: %zd bytes '%s'", path, n, n > 0 ? buf : "");
 			goto out;
 		}
+	}
+
+	/* inode numbers: distinct for the process's and each thread's files
+	 * and directories, and the same on a second look */
+	{
+		unsigned long long ino[8];
+		int ni = 0;
+		struct stat sb;
+		char p2[64];
+		TCHECK(stat("/proc/self/stat", &sb) == 0);
+		ino[ni++] = sb.st_ino;
+		for (int k = 0; k < 3; k++) {
+			snprintf(p2, sizeof(p2), "/proc/self/task/%d", tids[k]);
+			TCHECK(stat(p2, &sb) == 0 && S_ISDIR(sb.st_mode));
+			ino[ni++] = sb.st_ino;
+			snprintf(p2, sizeof(p2), "/proc/self/task/%d/stat", tids[k]);
+			TCHECK(stat(p2, &sb) == 0 && S_ISREG(sb.st_mode));
+			ino[ni++] = sb.st_ino;
+			TCHECK(stat(p2, &sb) == 0 && sb.st_ino == ino[ni - 1]);
+		}
+		for (int i = 0; i < ni; i++)
+			for (int j = 0; j < i; j++)
+				if (ino[i] == ino[j]) {
+					rc = fail_at(__LINE__, "procfs inode %llu used twice", ino[i]);
+					goto out;
+				}
 	}
 
 	/* /proc/TID of a thread that does not lead its process: found by
