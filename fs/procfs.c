@@ -16,15 +16,25 @@
  *   PID/fd/N    symlinks to the open files' paths (pipe:[ino] for pipes),
  *               for the calling process only (its fd table is the one the
  *               VFS can reach); other processes' fd directories are empty
+ *   PID/task/TID/{stat,status,cmdline,comm}  one directory per live thread
+ *               (proc_tids), ascending; the files in the per-thread formats
+ *               of proc_pid_task(5) (proc.h: tid > 0); a tid that is not a
+ *               live thread of PID is ENOENT (busybox ps -T, top -H)
+ *   TID         for a thread that does not lead its process: the same
+ *               directory as PID/task/TID (same inode numbers), found by
+ *               lookup but not listed, as Linux (busybox ps -T reads
+ *               /proc/TID/cmdline)
  * A file's text is generated when it is read at offset 0 and kept with the
  * open file for the reads that continue it (a consistent snapshot per
  * pass, fresh on every rewind, like Linux's seq_file single_open).
  *
  * Inodes are made on lookup and freed with their last reference (nothing
- * is cached); their numbers are derived from (pid, entry) so they are
- * stable. Locking: lookup/readdir run under vfs_ns_lock and call into the
- * process code (proc_pids, proc_read_comm): lock order vfs_ns_lock ->
- * process locks. Text generation runs without VFS locks. */
+ * is cached); their numbers are derived from (pid or tid, entry) so they
+ * are stable (pnode_ino). Readdir cookies: the entry index + 2 in fixed
+ * directories, pid + PID_COOKIE_BASE in /proc, tid + 2 in PID/task, fd + 2
+ * in PID/fd. Locking: lookup/readdir run under vfs_ns_lock and call into
+ * the process code (proc_pids, proc_tids, proc_read_comm): lock order
+ * vfs_ns_lock -> process locks. Text generation runs without VFS locks. */
 #include "internal.h"
 #include <rayos/arch.h>
 #include <rayos/loadavg.h>
@@ -40,7 +50,8 @@
 enum pkind {
 	P_ROOT, P_UPTIME, P_MEMINFO, P_CPUINFO, P_LOADAVG, P_STAT, P_MOUNTS, P_SELF,
 	P_VERSION, P_FILESYSTEMS,
-	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_PID_FDDIR, P_PID_FD, P_NR
+	P_PIDDIR, P_PID_STAT, P_PID_STATUS, P_PID_CMDLINE, P_PID_COMM, P_PID_MOUNTS, P_PID_FDDIR, P_PID_FD,
+	P_PID_TASKDIR, P_TIDDIR, P_TID_STAT, P_TID_STATUS, P_TID_CMDLINE, P_TID_COMM, P_NR
 };
 
 struct pent {
@@ -68,14 +79,24 @@ static const struct pent pid_ents[] = {
 	{ "mounts", P_PID_MOUNTS, S_IFREG | 0444 },
 	{ "stat", P_PID_STAT, S_IFREG | 0444 },
 	{ "status", P_PID_STATUS, S_IFREG | 0444 },
+	{ "task", P_PID_TASKDIR, S_IFDIR | 0555 },
+};
+
+static const struct pent tid_ents[] = {
+	{ "cmdline", P_TID_CMDLINE, S_IFREG | 0444 },
+	{ "comm", P_TID_COMM, S_IFREG | 0444 },
+	{ "stat", P_TID_STAT, S_IFREG | 0444 },
+	{ "status", P_TID_STATUS, S_IFREG | 0444 },
 };
 
 #define PID_COOKIE_BASE 0x1000u /* readdir cookies of pid dirs: base + pid */
 #define MAX_PIDS 8192           /* listed in /proc (more than RLIMIT_NPROC allows) */
+#define MAX_TIDS MAX_PIDS       /* listed in /proc/PID/task */
 
 struct pnode {
 	enum pkind kind;
 	int pid;
+	int tid;  /* P_TIDDIR and its files */
 	int fd;   /* P_PID_FD */
 };
 
@@ -84,8 +105,23 @@ static struct inode *proc_root_ino;
 static const struct inode_ops proc_dir_iops, proc_file_iops, proc_link_iops, proc_fdlink_iops;
 static const struct file_ops proc_file_fops;
 
-static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid, int fd,
-				  u32 mode)
+/* Inode numbers, stable and unique: an fd link is (pid << 20) + fd +
+ * 2^40; a thread's directory and files are (tid << 8) + kind + 1, every
+ * other entry (pid << 8) + kind + 1 (pid 0 for the top level). pids are
+ * tids (of the first thread) and a tid belongs to one process, so the two
+ * share one number space without clashing: the per-thread kinds differ
+ * from the per-process ones, and below 2^40 pids and tids stay under 2^32. */
+static u64 pnode_ino(enum pkind kind, int pid, int tid, int fd)
+{
+	if (kind == P_PID_FD)
+		return ((u64)pid << 20) + (u64)fd + (1ULL << 40);
+	if (kind >= P_TIDDIR)
+		return ((u64)tid << 8) + (u64)kind + 1;
+	return ((u64)pid << 8) + (u64)kind + 1;
+}
+
+static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid, int tid,
+				  int fd, u32 mode)
 {
 	const struct inode_ops *iop = S_ISDIR(mode) ? &proc_dir_iops :
 				      kind == P_PID_FD ? &proc_fdlink_iops :
@@ -100,10 +136,10 @@ static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid
 	}
 	pn->kind = kind;
 	pn->pid = pid;
+	pn->tid = tid;
 	pn->fd = fd;
 	i->priv = pn;
-	i->ino = kind == P_PID_FD ? ((u64)pid << 20) + (u64)fd + (1ULL << 40) :
-				    ((u64)pid << 8) + (u64)kind + 1;
+	i->ino = pnode_ino(kind, pid, tid, fd);
 	if (S_ISDIR(mode))
 		i->nlink = 2;
 	if (parent) {
@@ -115,7 +151,7 @@ static struct inode *pnode_new_in(struct inode *parent, enum pkind kind, int pid
 
 static struct inode *pnode_new(enum pkind kind, int pid, u32 mode)
 {
-	return pnode_new_in(kind == P_ROOT ? NULL : proc_root_ino, kind, pid, 0, mode);
+	return pnode_new_in(kind == P_ROOT ? NULL : proc_root_ino, kind, pid, 0, 0, mode);
 }
 
 static void proc_evict(struct inode *i)
@@ -127,7 +163,24 @@ static void proc_evict(struct inode *i)
 static bool pid_alive(int pid)
 {
 	char b[32];
-	return proc_read_comm(pid, b, sizeof(b)) >= 0;
+	return proc_read_comm(pid, 0, b, sizeof(b)) >= 0;
+}
+
+static bool tid_alive(int pid, int tid)
+{
+	char b[32];
+	return proc_read_comm(pid, tid, b, sizeof(b)) >= 0;
+}
+
+/* The named entries of a directory of kind k. */
+static const struct pent *dir_ents(enum pkind k, size_t *n)
+{
+	switch (k) {
+	case P_ROOT: *n = ARRAY_SIZE(root_ents); return root_ents;
+	case P_PIDDIR: *n = ARRAY_SIZE(pid_ents); return pid_ents;
+	case P_TIDDIR: *n = ARRAY_SIZE(tid_ents); return tid_ents;
+	default: *n = 0; return NULL;
+	}
 }
 
 static int parse_pid(const char *name, size_t len)
@@ -159,14 +212,21 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 		if (!f)
 			return -ENOENT;
 		file_put(f);
-		*out = pnode_new_in(dir, P_PID_FD, pn->pid, fd, S_IFLNK | 0700);
+		*out = pnode_new_in(dir, P_PID_FD, pn->pid, 0, fd, S_IFLNK | 0700);
 		return *out ? 0 : -ENOMEM;
 	}
-	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
-	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
+	if (pn->kind == P_PID_TASKDIR) {
+		int tid = parse_pid(name, len);
+		if (tid <= 0 || !tid_alive(pn->pid, tid))
+			return -ENOENT;
+		*out = pnode_new_in(dir, P_TIDDIR, pn->pid, tid, 0, S_IFDIR | 0555);
+		return *out ? 0 : -ENOMEM;
+	}
+	size_t n;
+	const struct pent *ents = dir_ents(pn->kind, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (strlen(ents[i].name) == len && !memcmp(ents[i].name, name, len)) {
-			*out = pnode_new_in(dir, ents[i].kind, pn->pid, 0, ents[i].mode);
+			*out = pnode_new_in(dir, ents[i].kind, pn->pid, pn->tid, 0, ents[i].mode);
 			return *out ? 0 : -ENOMEM;
 		}
 	}
@@ -174,6 +234,13 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 		int pid = parse_pid(name, len);
 		if (pid > 0 && pid_alive(pid)) {
 			*out = pnode_new(P_PIDDIR, pid, S_IFDIR | 0555);
+			return *out ? 0 : -ENOMEM;
+		}
+		/* a thread that does not lead its process: /proc/TID is its
+		 * PID/task/TID (not listed, as Linux) */
+		int tgid = pid > 0 ? proc_tgid(pid) : -ENOENT;
+		if (tgid > 0) {
+			*out = pnode_new_in(dir, P_TIDDIR, tgid, pid, 0, S_IFDIR | 0555);
 			return *out ? 0 : -ENOMEM;
 		}
 	}
@@ -192,18 +259,40 @@ static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 			file_put(f);
 			char nm[16];
 			int l = snprintf(nm, sizeof(nm), "%d", fd);
-			if (fill(ctx, nm, (size_t)l, ((u64)pn->pid << 20) + (u64)fd + (1ULL << 40), DT_LNK))
+			if (fill(ctx, nm, (size_t)l, pnode_ino(P_PID_FD, pn->pid, 0, fd), DT_LNK))
 				return 0;
 		}
 		*pos = NOFILE_MAX + 2;
 		return 0;
 	}
-	const struct pent *ents = pn->kind == P_ROOT ? root_ents : pid_ents;
-	size_t n = pn->kind == P_ROOT ? ARRAY_SIZE(root_ents) : ARRAY_SIZE(pid_ents);
+	if (pn->kind == P_PID_TASKDIR) {
+		/* cookie: tid + 2 (0 and 1 are "." and "..") */
+		int *tids = kmalloc(MAX_TIDS * sizeof(int), GFP_KERNEL);
+		if (!tids)
+			return -ENOMEM;
+		int nt = proc_tids(pn->pid, tids, MAX_TIDS); /* ascending, or gone */
+		for (int i = 0; i < nt; i++) {
+			if ((u64)tids[i] + 2 < *pos)
+				continue;
+			*pos = (u64)tids[i] + 2;
+			char nm[16];
+			int l = snprintf(nm, sizeof(nm), "%d", tids[i]);
+			if (fill(ctx, nm, (size_t)l, pnode_ino(P_TIDDIR, pn->pid, tids[i], 0), DT_DIR)) {
+				kfree(tids);
+				return 0;
+			}
+		}
+		if (nt > 0 && (u64)tids[nt - 1] + 3 > *pos)
+			*pos = (u64)tids[nt - 1] + 3;
+		kfree(tids);
+		return 0;
+	}
+	size_t n;
+	const struct pent *ents = dir_ents(pn->kind, &n);
 	for (size_t i = *pos < 2 ? 0 : (size_t)(*pos - 2); i < n; i++) {
 		*pos = i + 2;
 		u32 m = ents[i].mode;
-		u64 ino = ((u64)pn->pid << 8) + ents[i].kind + 1;
+		u64 ino = pnode_ino(ents[i].kind, pn->pid, pn->tid, 0);
 		if (fill(ctx, ents[i].name, strlen(ents[i].name), ino, inode_dtype(m)))
 			return 0;
 	}
@@ -223,7 +312,7 @@ static int proc_readdir(struct inode *dir, u64 *pos, filldir_t fill, void *ctx)
 		*pos = (u64)pids[i] + PID_COOKIE_BASE;
 		char nm[16];
 		int l = snprintf(nm, sizeof(nm), "%d", pids[i]);
-		if (fill(ctx, nm, (size_t)l, ((u64)pids[i] << 8) + P_PIDDIR + 1, DT_DIR)) {
+		if (fill(ctx, nm, (size_t)l, pnode_ino(P_PIDDIR, pids[i], 0, 0), DT_DIR)) {
 			kfree(pids);
 			return 0;
 		}
@@ -242,12 +331,16 @@ static int proc_name_of(struct inode *dir, struct inode *child, char *buf, size_
 		return snprintf(buf, size, "%d", pn->pid);
 	if (pn->kind == P_PID_FD)
 		return snprintf(buf, size, "%d", pn->fd);
-	for (size_t i = 0; i < ARRAY_SIZE(root_ents); i++)
-		if (root_ents[i].kind == pn->kind)
-			return snprintf(buf, size, "%s", root_ents[i].name);
-	for (size_t i = 0; i < ARRAY_SIZE(pid_ents); i++)
-		if (pid_ents[i].kind == pn->kind)
-			return snprintf(buf, size, "%s", pid_ents[i].name);
+	if (pn->kind == P_TIDDIR)
+		return snprintf(buf, size, "%d", pn->tid);
+	static const enum pkind dirs[] = { P_ROOT, P_PIDDIR, P_TIDDIR };
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		size_t n;
+		const struct pent *ents = dir_ents(dirs[d], &n);
+		for (size_t i = 0; i < n; i++)
+			if (ents[i].kind == pn->kind)
+				return snprintf(buf, size, "%s", ents[i].name);
+	}
 	return -ENOENT;
 }
 
@@ -462,7 +555,7 @@ static void gen_mounts(struct gen *g)
 	}
 }
 
-static int gen_file(enum pkind kind, int pid, struct gen *g)
+static int gen_file(enum pkind kind, int pid, int tid, struct gen *g)
 {
 	int r;
 	switch (kind) {
@@ -475,10 +568,14 @@ static int gen_file(enum pkind kind, int pid, struct gen *g)
 	case P_PID_MOUNTS: gen_mounts(g); return 0; /* one mount namespace */
 	case P_VERSION: gp(g, "RayOS version 0.1 (x86_64)\n"); return 0;
 	case P_FILESYSTEMS: gp(g, "nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n"); return 0;
-	case P_PID_STAT: r = proc_read_stat(pid, g->buf, g->size); break;
-	case P_PID_STATUS: r = proc_read_status(pid, g->buf, g->size); break;
-	case P_PID_CMDLINE: r = proc_read_cmdline(pid, g->buf, g->size); break;
-	case P_PID_COMM: r = proc_read_comm(pid, g->buf, g->size); break;
+	case P_PID_STAT: r = proc_read_stat(pid, 0, g->buf, g->size); break;
+	case P_PID_STATUS: r = proc_read_status(pid, 0, g->buf, g->size); break;
+	case P_PID_CMDLINE: r = proc_read_cmdline(pid, 0, g->buf, g->size); break;
+	case P_PID_COMM: r = proc_read_comm(pid, 0, g->buf, g->size); break;
+	case P_TID_STAT: r = proc_read_stat(pid, tid, g->buf, g->size); break;
+	case P_TID_STATUS: r = proc_read_status(pid, tid, g->buf, g->size); break;
+	case P_TID_CMDLINE: r = proc_read_cmdline(pid, tid, g->buf, g->size); break;
+	case P_TID_COMM: r = proc_read_comm(pid, tid, g->buf, g->size); break;
 	default: return -EINVAL;
 	}
 	if (r < 0)
@@ -521,7 +618,7 @@ static long proc_read(struct file *f, struct iov_iter *it, u64 *pos)
 				return -ENOMEM;
 		}
 		struct gen g = { po->buf, PROC_BUF, 0 };
-		int r = gen_file(pn->kind, pn->pid, &g);
+		int r = gen_file(pn->kind, pn->pid, pn->tid, &g);
 		if (r)
 			return r;
 		po->len = g.len;

@@ -42,6 +42,8 @@ WEAK struct files *current_files(void)
 WEAK struct fs_ctx *current_fs(void) { return NULL; }
 WEAK struct uvm *current_uvm(void) { return NULL; }
 WEAK bool signal_pending(void) { return false; }
+WEAK void proc_sigmask_push(u64 mask) { (void)mask; }
+WEAK void proc_sigmask_pop(bool interrupted) { (void)interrupted; }
 WEAK int proc_signal_pgrp(int pgid, int sig) { (void)pgid, (void)sig; return -ESRCH; }
 WEAK int proc_kill(int pid, int sig) { (void)pid, (void)sig; return -ESRCH; }
 WEAK int proc_pid(void) { return 0; }
@@ -50,11 +52,28 @@ WEAK int proc_pgid(void) { return 0; }
 WEAK void proc_sigmask_push(u64 mask) { (void)mask; }
 WEAK void proc_sigmask_pop(bool interrupted) { (void)interrupted; }
 WEAK int proc_pids(int *out, int max) { (void)out, (void)max; return 0; }
-WEAK int proc_read_stat(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
-WEAK int proc_read_status(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
-WEAK int proc_read_cmdline(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
-WEAK int proc_read_comm(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
+WEAK int proc_read_stat(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
+WEAK int proc_read_status(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
+WEAK int proc_read_cmdline(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
+WEAK int proc_read_comm(int pid, int tid, char *b, size_t n)
+{
+	(void)pid, (void)tid, (void)b, (void)n;
+	return -ENOENT;
+}
 WEAK int proc_tids(int pid, int *out, int max) { (void)pid, (void)out, (void)max; return -ENOENT; }
+WEAK int proc_tgid(int tid) { (void)tid; return -ENOENT; }
 
 WEAK int copy_from_user(void *dst, const void __user *src, size_t n)
 {

@@ -2404,6 +2404,279 @@ static int t_proc_misc(void)
 	return 0;
 }
 
+/* /proc/self/task: one directory per thread, files in the per-thread
+ * formats of proc_pid_task(5). Two extra threads, named with prctl: one
+ * sleeps on a futex with SIGUSR2 blocked, one spins. */
+struct ptask_thr {
+	const char *name;
+	int spin, block_usr2;
+	atomic_int tid;
+};
+static atomic_int ptask_stop;
+
+static void *ptask_fn(void *a)
+{
+	struct ptask_thr *t = a;
+	syscall(SYS_prctl, 15 /* PR_SET_NAME */, t->name, 0, 0, 0);
+	if (t->block_usr2) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR2);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	}
+	atomic_store(&t->tid, (int)syscall(SYS_gettid));
+	while (!atomic_load(&ptask_stop)) {
+		if (!t->spin)
+			syscall(SYS_futex, &ptask_stop, FUTEX_WAIT_ | FUTEX_PRIVATE_, 0, NULL, NULL, 0);
+	}
+	return NULL;
+}
+
+struct task_stat {
+	int id;
+	char comm[32], state;
+	unsigned long utime, stime;
+	long nthreads;
+};
+
+static int read_task_stat(int tid, struct task_stat *ts)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	ssize_t n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+	if (!l || !r || r < l || r - l - 1 >= (long)sizeof(ts->comm))
+		return -EINVAL;
+	ts->id = atoi(buf);
+	memcpy(ts->comm, l + 1, r - l - 1);
+	ts->comm[r - l - 1] = 0;
+	/* fields 3 (state) .. 20 (num_threads) */
+	if (sscanf(r + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %ld",
+		   &ts->state, &ts->utime, &ts->stime, &ts->nthreads) != 4)
+		return -EINVAL;
+	return 0;
+}
+
+/* The value after "\nKEY:\t" in a status text (hex when hex is set). */
+static long long status_field(const char *buf, const char *key, int hex)
+{
+	char k[32];
+	snprintf(k, sizeof(k), "\n%s:\t", key);
+	const char *p = strstr(buf, k);
+	return p ? strtoll(p + strlen(k), NULL, hex ? 16 : 10) : -1;
+}
+
+/* CHECK for t_proc_task: on failure, stop and join the threads first */
+#define TCHECK(c) do { if (!(c)) { rc = fail_at(__LINE__, "%s", #c); goto out; } } while (0)
+
+static int t_proc_task(void)
+{
+	static struct ptask_thr thr[2] = {
+		{ .name = "pt-idle", .spin = 0, .block_usr2 = 1 },
+		{ .name = "pt-spin", .spin = 1, .block_usr2 = 0 },
+	};
+	pthread_t pt[2];
+	atomic_store(&ptask_stop, 0);
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&thr[i].tid, 0);
+		CHECK(pthread_create(&pt[i], NULL, ptask_fn, &thr[i]) == 0);
+	}
+	for (int i = 0; i < 2; i++)
+		while (!atomic_load(&thr[i].tid)) /* bounded by the test alarm */
+			sched_yield();
+	int pid = getpid();
+	int tids[3] = { (int)syscall(SYS_gettid), atomic_load(&thr[0].tid), atomic_load(&thr[1].tid) };
+	const char *names[3] = { "systest", thr[0].name, thr[1].name };
+	int rc = 0;
+
+	/* the listing: exactly our three threads */
+	DIR *d = opendir("/proc/self/task");
+	if (!d) {
+		rc = fail_at(__LINE__, "opendir /proc/self/task: %s", strerror(errno));
+		goto out;
+	}
+	int seen[3] = { 0 }, others = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		int v = atoi(e->d_name), k = 0;
+		while (k < 3 && tids[k] != v)
+			k++;
+		if (k < 3 && e->d_type == DT_DIR)
+			seen[k]++;
+		else
+			others++;
+	}
+	closedir(d);
+	if (seen[0] != 1 || seen[1] != 1 || seen[2] != 1 || others) {
+		rc = fail_at(__LINE__, "/proc/self/task lists %d,%d,%d of tids %d,%d,%d and %d others",
+			     seen[0], seen[1], seen[2], tids[0], tids[1], tids[2], others);
+		goto out;
+	}
+
+	/* stat, status and comm of each thread */
+	for (int k = 0; k < 3; k++) {
+		struct task_stat ts;
+		int r = read_task_stat(tids[k], &ts);
+		if (r) {
+			rc = fail_at(__LINE__, "task %d stat: %s", tids[k], strerror(-r));
+			goto out;
+		}
+		if (ts.id != tids[k] || strcmp(ts.comm, names[k]) || ts.nthreads != 3) {
+			rc = fail_at(__LINE__, "task %d stat: id %d comm '%s' threads %ld, want %d '%s' 3",
+				     tids[k], ts.id, ts.comm, ts.nthreads, tids[k], names[k]);
+			goto out;
+		}
+		char path[64], buf[2048];
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", tids[k]);
+		if (read_file(path, buf, sizeof(buf)) <= 0 ||
+		    status_field(buf, "Tgid", 0) != pid || status_field(buf, "Pid", 0) != tids[k] ||
+		    status_field(buf, "Threads", 0) != 3) {
+			rc = fail_at(__LINE__, "%s: want Tgid %d Pid %d Threads 3: '%.200s'", path, pid,
+				     tids[k], buf);
+			goto out;
+		}
+		/* SigBlk is the thread's own mask: only pt-idle blocks SIGUSR2 */
+		long long blk = status_field(buf, "SigBlk", 1);
+		if (blk < 0 || !!(blk & (1LL << (SIGUSR2 - 1))) != (k == 1)) {
+			rc = fail_at(__LINE__, "%s: SigBlk %llx (SIGUSR2 blocked only in pt-idle)", path, blk);
+			goto out;
+		}
+		char want[32];
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tids[k]);
+		snprintf(want, sizeof(want), "%s\n", names[k]);
+		if (read_file(path, buf, sizeof(buf)) <= 0 || strcmp(buf, want)) {
+			rc = fail_at(__LINE__, "%s: '%s', want '%s'", path, buf, names[k]);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "/proc/self/task/%d/cmdline", tids[k]);
+		ssize_t n = read_file(path, buf, sizeof(buf));
+		if (n <= 0 || !strstr(buf, "systest")) {
+			rc = fail_at(__LINE__, "%s: %zd bytes '%s'", path, n, n > 0 ? buf : "");
+			goto out;
+		}
+	}
+
+	/* inode numbers: distinct for the process's and each thread's files
+	 * and directories, and the same on a second look */
+	{
+		unsigned long long ino[8];
+		int ni = 0;
+		struct stat sb;
+		char p2[64];
+		TCHECK(stat("/proc/self/stat", &sb) == 0);
+		ino[ni++] = sb.st_ino;
+		for (int k = 0; k < 3; k++) {
+			snprintf(p2, sizeof(p2), "/proc/self/task/%d", tids[k]);
+			TCHECK(stat(p2, &sb) == 0 && S_ISDIR(sb.st_mode));
+			ino[ni++] = sb.st_ino;
+			snprintf(p2, sizeof(p2), "/proc/self/task/%d/stat", tids[k]);
+			TCHECK(stat(p2, &sb) == 0 && S_ISREG(sb.st_mode));
+			ino[ni++] = sb.st_ino;
+			TCHECK(stat(p2, &sb) == 0 && sb.st_ino == ino[ni - 1]);
+		}
+		for (int i = 0; i < ni; i++)
+			for (int j = 0; j < i; j++)
+				if (ino[i] == ino[j]) {
+					rc = fail_at(__LINE__, "procfs inode %llu used twice", ino[i]);
+					goto out;
+				}
+	}
+
+	/* /proc/TID of a thread that does not lead its process: found by
+	 * lookup (busybox ps -T reads /proc/TID/cmdline), not listed */
+	char path[64];
+	for (int k = 1; k < 3; k++) {
+		char buf[1024];
+		snprintf(path, sizeof(path), "/proc/%d/stat", tids[k]);
+		if (read_file(path, buf, sizeof(buf)) <= 0 || atoi(buf) != tids[k]) {
+			rc = fail_at(__LINE__, "%s does not describe thread %d", path, tids[k]);
+			goto out;
+		}
+	}
+	d = opendir("/proc");
+	if (!d) {
+		rc = fail_at(__LINE__, "opendir /proc: %s", strerror(errno));
+		goto out;
+	}
+	int listed = 0;
+	while ((e = readdir(d)))
+		listed += atoi(e->d_name) == tids[1] || atoi(e->d_name) == tids[2];
+	closedir(d);
+	if (listed) {
+		rc = fail_at(__LINE__, "/proc lists thread ids %d/%d", tids[1], tids[2]);
+		goto out;
+	}
+
+	/* a tid that is not one of ours: the parent's, and one that does not exist */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)getppid());
+	long r = SC(SYS_open, path, O_RDONLY);
+	if (r != -ENOENT) {
+		rc = fail_at(__LINE__, "open %s = %ld, want -ENOENT", path, r);
+		goto out;
+	}
+	r = SC(SYS_open, "/proc/self/task/999999999", O_RDONLY | O_DIRECTORY);
+	if (r != -ENOENT) {
+		rc = fail_at(__LINE__, "open /proc/self/task/999999999 = %ld, want -ENOENT", r);
+		goto out;
+	}
+
+	/* CPU time and state are per thread: the spinner gathers ticks and
+	 * runs (in user mode), the futex sleeper does neither (bounded: 20 s of
+	 * wall time) */
+	struct task_stat idle, spin;
+	int64_t deadline = now_ns() + 20 * 1000000000LL;
+	for (;;) {
+		if (read_task_stat(tids[1], &idle) || read_task_stat(tids[2], &spin)) {
+			rc = fail_at(__LINE__, "task stat vanished");
+			goto out;
+		}
+		unsigned long it = idle.utime + idle.stime, st = spin.utime + spin.stime;
+		/* the sleeper only ran to start: well under 3 ticks of CPU */
+		if (st >= 5 && it <= 2 && spin.utime > spin.stime && idle.state == 'S' &&
+		    spin.state == 'R')
+			break;
+		if (now_ns() > deadline) {
+			rc = fail_at(__LINE__, "spinner %lu+%lu ticks state %c, sleeper %lu+%lu state %c",
+				     spin.utime, spin.stime, spin.state, idle.utime, idle.stime, idle.state);
+			goto out;
+		}
+		sleep_ns(10 * 1000000LL);
+	}
+	/* the process's time (read after) holds its threads' */
+	char buf[1024];
+	unsigned long pu, ps;
+	char *rp = read_file("/proc/self/stat", buf, sizeof(buf)) > 0 ? strrchr(buf, ')') : NULL;
+	if (!rp || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &pu, &ps) != 2 ||
+	    pu + ps < spin.utime + spin.stime) {
+		rc = fail_at(__LINE__, "/proc/self/stat times below the spinner's %lu+%lu: '%s'",
+			     spin.utime, spin.stime, buf);
+		goto out;
+	}
+out:
+	atomic_store(&ptask_stop, 1);
+	syscall(SYS_futex, &ptask_stop, FUTEX_WAKE_ | FUTEX_PRIVATE_, 1, NULL, NULL, 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(pt[i], NULL);
+	if (rc)
+		return rc;
+	/* joined threads leave the listing (Linux may take a moment) */
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/proc/self/task/%d", tids[i + 1]);
+		int64_t until = now_ns() + 5 * 1000000000LL;
+		while ((r = SC(SYS_open, path, O_RDONLY | O_DIRECTORY)) >= 0 && now_ns() < until) {
+			close((int)r);
+			sleep_ns(1000000);
+		}
+		if (r != -ENOENT)
+			FAIL("open %s after join = %ld, want -ENOENT", path, r);
+	}
+	return 0;
+}
+
 static int t_dev_null_zero(void)
 {
 	char buf[256];
@@ -2512,6 +2785,7 @@ static const struct test tests[] = {
 	{ "proc_meminfo", t_proc_meminfo },
 	{ "proc_self_stat", t_proc_self_stat },
 	{ "proc_misc", t_proc_misc },
+	{ "proc_task_threads", t_proc_task },
 	{ "dev_null_zero_urandom", t_dev_null_zero },
 };
 

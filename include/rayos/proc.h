@@ -56,14 +56,20 @@ int proc_pgid(void);
 u64 proc_nofile_limit(void);
 
 /* procfs reads these (fs/procfs.c); each fills buf with the Linux format
- * and returns the length, or -ENOENT when pid does not exist. */
+ * and returns the length, or -ENOENT when pid does not exist. tid 0: the
+ * whole process (/proc/PID/X); tid > 0: that live thread of pid
+ * (/proc/PID/task/TID/X, -ENOENT when tid is not a live thread of pid). */
 int proc_pids(int *out, int max);          /* live pids, ascending */
-int proc_read_stat(int pid, char *buf, size_t size);    /* /proc/PID/stat */
-int proc_read_status(int pid, char *buf, size_t size);  /* /proc/PID/status */
-int proc_read_cmdline(int pid, char *buf, size_t size); /* NUL-separated */
-int proc_read_comm(int pid, char *buf, size_t size);    /* name + "\n" */
-/* Threads of pid as tids (for /proc/PID/task): count or -ENOENT. */
+int proc_read_stat(int pid, int tid, char *buf, size_t size);    /* stat */
+int proc_read_status(int pid, int tid, char *buf, size_t size);  /* status */
+int proc_read_cmdline(int pid, int tid, char *buf, size_t size); /* NUL-separated */
+int proc_read_comm(int pid, int tid, char *buf, size_t size);    /* name + "\n" */
+/* Live threads of pid as tids (for /proc/PID/task), ascending: count (at
+ * most max) or -ENOENT. */
 int proc_tids(int pid, int *out, int max);
+/* The pid of the process whose live thread tid is (for /proc/TID), or
+ * -ENOENT. */
+int proc_tgid(int tid);
 
 
 /* ---- additions by the process work (kernel/proc/) ---- */

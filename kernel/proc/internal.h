@@ -186,6 +186,9 @@ __noreturn void proc_exit_thread(void);         /* current thread ends (killed o
 __noreturn void proc_exit_group(int status);    /* wait status */
 u64 proc_cpu_ns(struct process *p);             /* proc_lock held */
 u64 proc_user_ns(struct process *p);            /* proc_lock held; account.c */
+/* proc_lock held; account.c: ut's CPU and user-mode ns up to this instant
+ * (the running stretch included), for procfs. */
+void proc_thread_times(struct uthread *ut, u64 *cpu_ns, u64 *user_ns);
 void proc_fill_rusage(u64 *ru, u64 cpu_ns, u64 user_ns); /* struct rusage, 18 words */
 /* proc_lock held: mark p's live threads but except killed and wake them. */
 void proc_kill_threads(struct process *p, struct uthread *except);

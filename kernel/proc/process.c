@@ -1302,6 +1302,17 @@ SYSCALL(setrlimit, sys_setrlimit);
 
 /* ---- procfs and the shell ---- */
 
+/* Insertion sort, ascending: ids are listed nearly in order already. */
+static void sort_ids(int *a, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+			int t = a[j];
+			a[j] = a[j - 1];
+			a[j - 1] = t;
+		}
+}
+
 int proc_pids(int *out, int max)
 {
 	int n = 0;
@@ -1317,13 +1328,8 @@ int proc_pids(int *out, int max)
 	if (n > max)
 		n = max;
 	/* pids are thread ids, handed out in increasing order, but a process
-	 * is listed when it is created: sort to be safe (insertion sort) */
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
-			int t = out[j];
-			out[j] = out[j - 1];
-			out[j - 1] = t;
-		}
+	 * is listed when it is created: sort to be safe */
+	sort_ids(out, n);
 	return n;
 }
 
@@ -1341,7 +1347,30 @@ int proc_tids(int pid, int *out, int max)
 		}
 	}
 	spin_unlock_irqrestore(&proc_lock, f);
-	return p ? n : -ENOENT;
+	if (!p)
+		return -ENOENT;
+	sort_ids(out, n);
+	return n;
+}
+
+int proc_tgid(int tid)
+{
+	int pid = -ENOENT;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct list_head *pos;
+	list_for_each(pos, &proc_all) {
+		struct process *p = list_entry(pos, struct process, all);
+		if (p->state == PROC_REAPED)
+			continue;
+		struct list_head *tp;
+		list_for_each(tp, &p->threads) {
+			struct uthread *ut = list_entry(tp, struct uthread, node);
+			if (!ut->dead && (int)ut->t->tid == tid)
+				pid = p->pid;
+		}
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
+	return pid;
 }
 
 void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx)

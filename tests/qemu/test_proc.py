@@ -12,7 +12,7 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust", "dlover", "bgread")
+PROGS = ("hello", "segv", "bomb", "oom", "restart", "robust", "dlover", "bgread", "threads")
 BUSYBOX = "/bin/busybox"
 
 
@@ -208,6 +208,33 @@ def test_busybox_pipes_status_and_ps(vm):
     assert "piped" in out, out
     assert re.search(r"^\s+\d+ 0\s+.*sleep|^\s+\d+ 0\s+/bin/sh", out, re.M), out
     assert out.rstrip().endswith("exit status 1"), out
+
+
+@needs_busybox
+def test_busybox_ps_and_top_list_threads(vm):
+    """/proc/PID/task: busybox `ps -T` and `top -H` read /proc/PID/task/TID/
+    {stat,cmdline} and list every thread of a threaded program under its
+    tid; plain `ps` lists the process once."""
+    script = ("/bin/threads 60 >/tmp/t & for i in 1 2 3 4 5 6 7 8 9 10; do grep -q tids /tmp/t"
+              " && break; sleep 1; done; cat /tmp/t; echo =ps; ps; echo =T; ps -T; echo =H;"
+              " top -H -b -n 1; kill $!")
+    assert len("run /bin/sh -c ''" + script) < 250
+    out = vm.cmd("run /bin/sh -c '%s'" % script, timeout=120)
+    m = re.search(r"^threads: pid (\d+) tids (\d+) (\d+) (\d+)$", out, re.M)
+    assert m, out
+    pid, tids = m.group(1), m.group(2, 3, 4)
+    assert tids[0] == pid and len(set(tids)) == 3, out
+    plain = out.split("=ps", 1)[1].split("=T", 1)[0]
+    ps_t = out.split("=T", 1)[1].split("=H", 1)[0]
+    top_h = out.split("=H", 1)[1]
+
+    def listed(text, tid):
+        return re.search(r"^\s*%s\s.*threads 60" % tid, text, re.M) is not None
+    for t in tids:
+        assert listed(ps_t, t), "ps -T lacks tid %s:\n%s" % (t, out)
+        assert listed(top_h, t), "top -H lacks tid %s:\n%s" % (t, out)
+    assert listed(plain, pid) and not listed(plain, tids[1]) and not listed(plain, tids[2]), out
+    assert vm.cmd("echo alive") == "alive"
 
 
 @needs_busybox
