@@ -49,8 +49,6 @@ WEAK int proc_kill(int pid, int sig) { (void)pid, (void)sig; return -ESRCH; }
 WEAK int proc_pid(void) { return 0; }
 WEAK u64 proc_nofile_limit(void) { return ~0ULL; }
 WEAK int proc_pgid(void) { return 0; }
-WEAK void proc_sigmask_push(u64 mask) { (void)mask; }
-WEAK void proc_sigmask_pop(bool interrupted) { (void)interrupted; }
 WEAK int proc_pids(int *out, int max) { (void)out, (void)max; return 0; }
 WEAK int proc_read_stat(int pid, int tid, char *b, size_t n)
 {
