@@ -404,6 +404,17 @@ static void set_task(struct rt_run_spec *s, u32 i, u64 c_ms, u64 t_ms, enum rt_c
 					    t_ms * NSEC_PER_MSEC, crit };
 }
 
+/* CPU stalls the run's jobs saw: time charged to a job while the host did
+ * not run the vCPU (rt_task_result.stalls). A miss no analysis predicts
+ * is acceptable only in a run that saw some. */
+static u64 run_stalls(const struct rt_run_result *r)
+{
+	u64 n = 0;
+	for (u32 i = 0; i < RT_RUN_MAX_TASKS; i++)
+		n += r->task[i].stalls;
+	return n;
+}
+
 KTEST(rt, rm_misses_where_response_time_analysis_says_so)
 {
 	static struct rt_run_spec s;
@@ -414,22 +425,30 @@ KTEST(rt, rm_misses_where_response_time_analysis_says_so)
 	s = (struct rt_run_spec){ .policy = "rm", .duration_ns = NSEC_PER_SEC, .cpu = -1, .n = 2 };
 	set_task(&s, 0, 20, 50, RT_SOFT);
 	set_task(&s, 1, 40, 70, RT_SOFT);
-	u64 before = rt_misses("rm");
-	int e = rt_run(&s, &r, err, sizeof(err));
-	KT_ASSERT(e == 0);
-	kprintf("# rm 20/50 40/70 on CPU %u: task 1 %llu jobs %llu misses worst %llu us; task 2 %llu jobs %llu misses worst %llu us\n",
-		r.cpu, (unsigned long long)r.task[0].jobs, (unsigned long long)r.task[0].misses,
-		(unsigned long long)(r.task[0].worst_response / 1000), (unsigned long long)r.task[1].jobs,
-		(unsigned long long)r.task[1].misses, (unsigned long long)(r.task[1].worst_response / 1000));
+	u64 before = rt_misses("rm"), total = 0;
+	/* task 1 (R1 = 20 ms) misses only if the host stalls the vCPU: then
+	 * the run must have seen stalls, and it is run again (up to 3 times) */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int e = rt_run(&s, &r, err, sizeof(err));
+		KT_ASSERT(e == 0);
+		total += r.misses;
+		kprintf("# rm 20/50 40/70 on CPU %u: task 1 %llu jobs %llu misses worst %llu us; task 2 %llu jobs %llu misses worst %llu us; %llu CPU stalls\n",
+			r.cpu, (unsigned long long)r.task[0].jobs, (unsigned long long)r.task[0].misses,
+			(unsigned long long)(r.task[0].worst_response / 1000), (unsigned long long)r.task[1].jobs,
+			(unsigned long long)r.task[1].misses, (unsigned long long)(r.task[1].worst_response / 1000),
+			(unsigned long long)run_stalls(&r));
+		if (!r.task[0].misses)
+			break;
+		KT_ASSERT(run_stalls(&r) > 0);
+	}
 	KT_EXPECT(r.isolated_for_run);
 	KT_EXPECT_EQ(r.task[0].prio, 90); /* shorter period, higher priority */
 	KT_EXPECT_EQ(r.task[1].prio, 89);
-	KT_EXPECT_EQ(r.task[0].misses, 0);
 	/* R2 = 80 ms > D2 = 70 ms at the synchronous release: the first job misses */
 	KT_EXPECT(r.task[1].misses >= 1);
 	KT_EXPECT(r.task[1].worst_response >= 80 * NSEC_PER_MSEC);
 	KT_EXPECT_EQ(r.misses, r.task[0].misses + r.task[1].misses);
-	KT_EXPECT_EQ(rt_misses("rm") - before, r.misses);
+	KT_EXPECT_EQ(rt_misses("rm") - before, total);
 	KT_EXPECT(!(sched_isolated_cpus() & (1ULL << r.cpu))); /* given back */
 }
 
@@ -444,18 +463,23 @@ KTEST(rt, rm_feasible_set_meets_every_deadline)
 	set_task(&s, 0, 5, 20, RT_HARD);
 	set_task(&s, 1, 10, 50, RT_HARD);
 	set_task(&s, 2, 20, 100, RT_HARD);
-	/* a vCPU stalled by its host for tens of ms can make a job late: one
-	 * clean run in three (a wrong priority order fails all three) */
+	/* a vCPU stalled by its host for tens of ms can make a job late: up
+	 * to three runs for a clean one; a run with misses must have seen
+	 * CPU stalls (a wrong priority order misses without any) */
+	bool stalled_every_time = true;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		KT_ASSERT(rt_run(&s, &r, err, sizeof(err)) == 0);
 		if (!r.misses)
 			break;
+		kprintf("# run %d: %llu misses with %llu CPU stalls\n", attempt + 1,
+			(unsigned long long)r.misses, (unsigned long long)run_stalls(&r));
+		stalled_every_time &= run_stalls(&r) > 0;
 	}
 	for (u32 i = 0; i < 3; i++)
 		kprintf("# task %u: %llu jobs, %llu misses, worst response %llu us%s\n", i + 1,
 			(unsigned long long)r.task[i].jobs, (unsigned long long)r.task[i].misses,
 			(unsigned long long)(r.task[i].worst_response / 1000), r.task[i].stopped ? ", stopped" : "");
-	KT_EXPECT_EQ(r.misses, 0);
+	KT_EXPECT(r.misses == 0 || stalled_every_time);
 	KT_EXPECT_EQ(r.task[0].jobs, 50); /* deadlines at 20, 40, ... 1000 ms */
 	KT_EXPECT_EQ(r.task[2].jobs, 10);
 	KT_EXPECT_EQ(r.task[0].completed, r.task[0].jobs);
