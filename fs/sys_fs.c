@@ -128,7 +128,8 @@ static int lookup_at(int dirfd, u64 upath, unsigned lflags, bool empty_ok, struc
 	return r;
 }
 
-/* Run op on (dirfd, user path) as a name-changing operation. */
+/* Run op on the name a user path gives, relative to dirfd (an empty
+ * path: -ENOENT); open and the name-changing calls go through it. */
 typedef int (*name_op)(struct fs_ctx *fs, const struct path *base, const char *name, void *arg);
 static int with_name_at(int dirfd, u64 upath, name_op op, void *arg)
 {
@@ -154,35 +155,30 @@ static int with_name_at(int dirfd, u64 upath, name_op op, void *arg)
 
 /* ---- open, close ---- */
 
+struct open_args {
+	u32 flags, mode;
+	struct file *f;
+};
+
+static int op_open(struct fs_ctx *fs, const struct path *base, const char *name, void *arg)
+{
+	struct open_args *a = arg;
+	/* 64-bit: every file is opened O_LARGEFILE, as Linux does */
+	return vfs_open(fs, base, name, a->flags | O_LARGEFILE, a->mode, &a->f);
+}
+
 static long do_openat(int dirfd, u64 upath, u32 flags, u32 mode)
 {
 	struct files *ft = files_cur();
 	if (!ft)
 		return -EMFILE;
-	char *name = NULL;
-	int r = get_path(upath, &name);
+	struct open_args a = { flags, mode, NULL };
+	int r = with_name_at(dirfd, upath, op_open, &a);
 	if (r)
 		return r;
-	if (!name[0]) {
-		kfree(name);
-		return -ENOENT;
-	}
-	struct path base;
-	bool have;
-	r = at_base(dirfd, name, &base, &have);
-	struct file *f = NULL;
-	if (!r) {
-		/* 64-bit: every file is opened O_LARGEFILE, as Linux does */
-		r = vfs_open(current_fs(), have ? &base : NULL, name, flags | O_LARGEFILE, mode, &f);
-		if (have)
-			path_put(&base);
-	}
-	kfree(name);
-	if (r)
-		return r;
-	int fd = fd_install(ft, f, 0, flags & O_CLOEXEC);
+	int fd = fd_install(ft, a.f, 0, flags & O_CLOEXEC);
 	if (fd < 0)
-		file_put(f);
+		file_put(a.f);
 	return fd;
 }
 
