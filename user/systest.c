@@ -2433,6 +2433,25 @@ static int t_dev_null_zero(void)
 	return 0;
 }
 
+/* ---- regressions from the adversarial review of the system calls --------- */
+
+static int t_clone_bad_tls(void)
+{
+	/* CLONE_SETTLS with an FS base outside user space: -EPERM, as
+	 * arch_prctl(ARCH_SET_FS); the kernel must not load it into the MSR
+	 * (a non-canonical value faults there) */
+	static const unsigned long bad[] = { 0x8000000000000000UL, 0xffff800000000000UL };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r = SC(SYS_clone, SIGCHLD | CLONE_SETTLS, 0, 0, 0, bad[i]);
+		if (r == 0)
+			syscall(SYS_exit_group, 0); /* no TLS use on the way */
+		if (r > 0)
+			wait_status((pid_t)r);
+		EXPECT(r, -EPERM);
+	}
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2513,6 +2532,7 @@ static const struct test tests[] = {
 	{ "proc_self_stat", t_proc_self_stat },
 	{ "proc_misc", t_proc_misc },
 	{ "dev_null_zero_urandom", t_dev_null_zero },
+	{ "clone_settls_bad_tls", t_clone_bad_tls },
 };
 
 /* ---- the runner ----------------------------------------------------------- */

@@ -315,6 +315,10 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 		return -EINVAL;
 	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
 		return -EINVAL;
+	/* the child loads tls into MSR_FS_BASE: a non-canonical value would
+	 * #GP in the kernel (Linux: -EPERM, as arch_prctl(ARCH_SET_FS)) */
+	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
+		return -EPERM;
 	bool thread = flags & CLONE_THREAD;
 	join_dead_threads(parent, false);
 
