@@ -164,7 +164,7 @@ static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 			return -EINVAL;
-		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
+		timeout = timespec_to_ns_sat(ts[0], ts[1]);
 	}
 	u64 mask = 0;
 	if (a3) {
@@ -250,7 +250,7 @@ static long sys_select(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
 			return -EINVAL;
-		timeout = tv[0] * (s64)NSEC_PER_SEC + tv[1] * (s64)NSEC_PER_USEC;
+		timeout = timespec_to_ns_sat(tv[0], tv[1] * (s64)NSEC_PER_USEC);
 	}
 	return do_select((s64)(s32)a0, a1, a2, a3, timeout);
 }
@@ -266,7 +266,7 @@ static long sys_pselect6(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 			return -EINVAL;
-		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
+		timeout = timespec_to_ns_sat(ts[0], ts[1]);
 	}
 	if (a5) { /* { const sigset_t *ss; size_t ss_len } */
 		u64 sig[2];

@@ -2452,6 +2452,45 @@ static int t_clone_bad_tls(void)
 	return 0;
 }
 
+/* A one-shot ITIMER_REAL of ms milliseconds. */
+static void arm_ms(long ms)
+{
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int t_timeout_huge(void)
+{
+	/* 18446744074 s is just above 2^64 ns: a timeout computed as
+	 * sec * 1e9 + nsec without saturation wraps to 0.29 s. Linux
+	 * saturates (KTIME_MAX): the calls block until the signal. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler; /* no SA_RESTART: -EINTR */
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	const long huge = 18446744074L;
+	struct timespec ts = { huge, 0 };
+	struct timeval tv = { huge, 0 };
+	struct pollfd pf = { p[0], POLLIN, 0 };
+	fd_set rd;
+	arm_ms(700);
+	EXPECT(SC(SYS_ppoll, &pf, 1, &ts, NULL, 8), -EINTR);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	arm_ms(700);
+	EXPECT(SC(SYS_select, p[0] + 1, &rd, NULL, NULL, &tv), -EINTR);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	arm_ms(700);
+	EXPECT(SC(SYS_pselect6, p[0] + 1, &rd, NULL, NULL, &ts, NULL), -EINTR);
+	static int word;
+	arm_ms(700);
+	EXPECT(SC(SYS_futex, &word, FUTEX_WAIT_ | FUTEX_PRIVATE_, 0, &ts), -EINTR);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2533,6 +2572,7 @@ static const struct test tests[] = {
 	{ "proc_misc", t_proc_misc },
 	{ "dev_null_zero_urandom", t_dev_null_zero },
 	{ "clone_settls_bad_tls", t_clone_bad_tls },
+	{ "timeout_huge_saturates", t_timeout_huge },
 };
 
 /* ---- the runner ----------------------------------------------------------- */

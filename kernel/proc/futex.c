@@ -220,7 +220,7 @@ static long sys_futex(u64 uaddr, u64 op, u64 val, u64 utimeout, u64 uaddr2, u64 
 				return -EFAULT;
 			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 				return -EINVAL;
-			u64 ns = (u64)ts[0] * NSEC_PER_SEC + (u64)ts[1];
+			u64 ns = (u64)timespec_to_ns_sat(ts[0], ts[1]);
 			if (cmd == FUTEX_WAIT) {
 				deadline = clock_monotonic_ns() + ns;
 			} else if (op & FUTEX_CLOCK_REALTIME) {
