@@ -310,15 +310,16 @@ SYSFN(lseek)
 		s64 size = (s64)f->path.ino->size;
 		vfs_unlock();
 		s64 base = whence == 0 ? 0 : whence == 1 ? (s64)f->pos : whence == 2 ? size : off;
-		s64 n = whence <= 2 ? base + off : off;
-		if (whence == 3 && off >= size)   /* SEEK_DATA */
-			r = -ENXIO;
-		else if (whence == 4 && off >= size) /* SEEK_HOLE */
+		s64 n = off;
+		bool ovf = whence <= 2 && __builtin_add_overflow(base, off, &n);
+		/* SEEK_DATA, SEEK_HOLE: an offset outside [0, size) is -ENXIO
+		 * (a negative one too: Linux compares it unsigned) */
+		if (whence >= 3 && (u64)off >= (u64)size)
 			r = -ENXIO;
 		else {
 			if (whence == 4)
 				n = size;
-			if (n < 0 || (whence == 1 && off > 0 && n < base))
+			if (ovf || n < 0)
 				r = -EINVAL;
 			else {
 				f->pos = (u64)n;

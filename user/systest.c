@@ -272,6 +272,15 @@ static int t_lseek(void)
 	EXPECT(SC(SYS_lseek, fd, -10, SEEK_SET), -EINVAL);
 	EXPECT(SC(SYS_lseek, fd, 0, 77), -EINVAL);
 	EXPECT(SC(SYS_lseek, 999, 0, SEEK_SET), -EBADF);
+	/* an offset that overflows: -EINVAL, the offset stays */
+	EXPECT(SC(SYS_lseek, fd, 0x7fffffffffffffffL, SEEK_END), -EINVAL);
+	EXPECT(SC(SYS_lseek, fd, 0x7fffffffffffffffL, SEEK_CUR), -EINVAL);
+	/* SEEK_DATA/SEEK_HOLE: a negative offset is outside the file
+	 * (-ENXIO, compared unsigned), and the offset stays */
+	EXPECT(SC(SYS_lseek, fd, -1, SEEK_HOLE), -ENXIO);
+	EXPECT(SC(SYS_lseek, fd, -1, SEEK_DATA), -ENXIO);
+	EXPECT(SC(SYS_lseek, fd, 6, SEEK_DATA), -ENXIO);
+	EXPECT(SC(SYS_lseek, fd, 0, SEEK_CUR), 2);
 	/* seeking past the end and writing leaves a hole of zeros */
 	EXPECT(SC(SYS_lseek, fd, 10, SEEK_SET), 10);
 	EXPECT(SC(SYS_write, fd, "z", 1), 1);
