@@ -2500,6 +2500,31 @@ static int t_timeout_huge(void)
 	return 0;
 }
 
+static int t_proc_fd_readlink_short(void)
+{
+	/* readlink(2) truncates to the buffer, magic links included */
+	int fd = open("some_file_name", O_RDWR | O_CREAT, 0644);
+	EXPECT_OK(fd);
+	char link[64], full[4096], buf[16];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	long n = SC(SYS_readlink, link, full, sizeof(full));
+	CHECK(n > 5);
+	memset(buf, 'X', sizeof(buf));
+	EXPECT(SC(SYS_readlink, link, buf, 3), 3);
+	CHECK(!memcmp(buf, full, 3) && buf[3] == 'X');
+	int p[2];
+	CHECK(pipe(p) == 0);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", p[0]);
+	EXPECT(SC(SYS_readlink, link, buf, 5), 5);
+	CHECK(!memcmp(buf, "pipe:", 5));
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	memset(buf, 'X', sizeof(buf));
+	EXPECT(SC(SYS_readlink, "/proc/self", buf, 1), 1);
+	CHECK(buf[0] == pid[0] && buf[1] == 'X');
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2582,6 +2607,7 @@ static const struct test tests[] = {
 	{ "dev_null_zero_urandom", t_dev_null_zero },
 	{ "clone_settls_bad_tls", t_clone_bad_tls },
 	{ "timeout_huge_saturates", t_timeout_huge },
+	{ "proc_fd_readlink_short", t_proc_fd_readlink_short },
 };
 
 /* ---- the runner ----------------------------------------------------------- */
