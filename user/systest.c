@@ -1571,6 +1571,7 @@ static int t_kill(void)
 	EXPECT(SC(SYS_kill, 0x3fffffff, SIGUSR1), -ESRCH);
 	EXPECT(SC(SYS_kill, getpid(), 65), -EINVAL);
 	EXPECT(SC(SYS_kill, getpid(), -1), -EINVAL);
+	EXPECT(SC(SYS_kill, -2147483647 - 1, 0), -ESRCH); /* -INT_MIN overflows */
 	pid_t pid = fork();
 	if (pid == 0) {
 		for (;;)

@@ -694,6 +694,8 @@ static long sys_kill(u64 upid, u64 usig)
 	struct process *self = current_process();
 	if (pid > 0)
 		return proc_kill(pid, sig);
+	if (pid == -2147483647 - 1) /* -INT_MIN overflows; Linux: -ESRCH */
+		return -ESRCH;
 	struct ksiginfo ki = user_info(SI_USER);
 	int r = -ESRCH;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
