@@ -757,7 +757,11 @@ static long do_dup3(int oldfd, int newfd, u32 flags)
 	struct file *f = fd_file(oldfd);
 	if (!f)
 		return -EBADF;
-	return fd_install_at(files_cur(), f, newfd, flags & O_CLOEXEC);
+	/* fails when another thread lowered RLIMIT_NOFILE meanwhile */
+	int r = fd_install_at(files_cur(), f, newfd, flags & O_CLOEXEC);
+	if (r < 0)
+		file_put(f);
+	return r;
 }
 
 SYSFN(dup2)
