@@ -2526,6 +2526,25 @@ static int t_proc_fd_readlink_short(void)
 	return 0;
 }
 
+static int t_wait_rusage_efault(void)
+{
+	/* an unwritable rusage is -EFAULT (the child is reaped anyway) */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);
+	int st = 0;
+	EXPECT(SC(SYS_wait4, pid, &st, 0, KERNEL_PTR), -EFAULT);
+	EXPECT_EXIT(st, 3);
+	EXPECT(SC(SYS_wait4, pid, &st, 0, NULL), -ECHILD);
+	pid = fork();
+	if (pid == 0)
+		_exit(4);
+	siginfo_t si;
+	EXPECT(SC(SYS_waitid, P_PID, pid, &si, WEXITED, KERNEL_PTR), -EFAULT);
+	EXPECT(SC(SYS_waitid, P_PID, pid, &si, WEXITED, NULL), -ECHILD);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2609,6 +2628,7 @@ static const struct test tests[] = {
 	{ "clone_settls_bad_tls", t_clone_bad_tls },
 	{ "timeout_huge_saturates", t_timeout_huge },
 	{ "proc_fd_readlink_short", t_proc_fd_readlink_short },
+	{ "wait_rusage_efault", t_wait_rusage_efault },
 };
 
 /* ---- the runner ----------------------------------------------------------- */

@@ -1001,13 +1001,14 @@ void proc_fill_rusage(u64 *ru, u64 cpu_ns, u64 user_ns)
 	ru[3] = (sys % NSEC_PER_SEC) / 1000;
 }
 
-static void fill_rusage(u64 urusage, u64 cpu_ns, u64 user_ns)
+/* 0 or -EFAULT (the child is reaped either way, as on Linux) */
+static int fill_rusage(u64 urusage, u64 cpu_ns, u64 user_ns)
 {
 	if (!urusage)
-		return;
+		return 0;
 	u64 ru[18];
 	proc_fill_rusage(ru, cpu_ns, user_ns);
-	copy_to_user((void __user *)urusage, ru, sizeof(ru));
+	return copy_to_user((void __user *)urusage, ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
 static long sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
@@ -1021,7 +1022,8 @@ static long sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
 	if (r > 0) {
 		if (ustatus && put_user_u32((u32 __user *)ustatus, (u32)res.status))
 			return -EFAULT;
-		fill_rusage(urusage, res.cpu_ns, res.user_ns);
+		if (fill_rusage(urusage, res.cpu_ns, res.user_ns))
+			return -EFAULT;
 	}
 	return r;
 }
@@ -1044,6 +1046,8 @@ static long sys_waitid(u64 idtype, u64 id, u64 uinfo, u64 options, u64 urusage)
 	long r = do_wait(current_process(), pid, (int)options, &res, 0);
 	if (r < 0)
 		return r;
+	if (r > 0 && fill_rusage(urusage, res.cpu_ns, res.user_ns))
+		return -EFAULT; /* Linux writes the rusage before the siginfo */
 	if (uinfo) {
 		u8 si[128] = { 0 };
 		int v[2];
@@ -1057,8 +1061,6 @@ static long sys_waitid(u64 idtype, u64 id, u64 uinfo, u64 options, u64 urusage)
 		if (copy_to_user((void __user *)uinfo, si, sizeof(si)))
 			return -EFAULT;
 	}
-	if (r > 0)
-		fill_rusage(urusage, res.cpu_ns, res.user_ns);
 	return 0;
 }
 SYSCALL(waitid, sys_waitid);
