@@ -868,9 +868,24 @@ static int t_ioctl_tty(void)
 	EXPECT(SC(SYS_ioctl, 0, TCGETS, KERNEL_PTR), -EFAULT);
 	long r = SC(SYS_ioctl, 0, TIOCGPGRP, &pg);
 	CHECK(r == 0 || r == -ENOTTY); /* ENOTTY: not our controlling tty */
+	int fg = pg;
+	long have_fg = r == 0;
 	r = SC(SYS_ioctl, 0, FIONREAD, &pg);
 	CHECK(r == 0 && pg >= 0);
 	EXPECT(SC(SYS_ioctl, 0, 0x5401ff, &t), -ENOTTY);
+	/* TIOCSPGRP: only an existing group of our session (0 is none) */
+	if (have_fg) {
+		int bad = 0;
+		long e0 = SC(SYS_ioctl, 0, TIOCSPGRP, &bad);
+		bad = 0x3fffffff;
+		long e1 = SC(SYS_ioctl, 0, TIOCSPGRP, &bad);
+		bad = -1;
+		long e2 = SC(SYS_ioctl, 0, TIOCSPGRP, &bad);
+		EXPECT(SC(SYS_ioctl, 0, TIOCSPGRP, &fg), 0); /* back as it was */
+		EXPECT(e0, -ESRCH);
+		EXPECT(e1, -ESRCH);
+		EXPECT(e2, -EINVAL);
+	}
 	return 0;
 }
 

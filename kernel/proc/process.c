@@ -1154,6 +1154,25 @@ static bool pgrp_in_session(int pgid, int sid)
 	return false;
 }
 
+int proc_pgrp_check(int pgid)
+{
+	struct process *self = current_process();
+	if (!self)
+		return 0;
+	int r = -ESRCH;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct list_head *pos;
+	list_for_each(pos, &proc_all) {
+		struct process *q = list_entry(pos, struct process, all);
+		if (q->pgid != pgid || q->state == PROC_REAPED) /* zombies too, as Linux */
+			continue;
+		r = q->sid == self->sid ? 0 : -EPERM;
+		break;
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
+	return r;
+}
+
 static long sys_setpgid(u64 upid, u64 upgid)
 {
 	int pid = (int)upid, pgid = (int)upgid;
