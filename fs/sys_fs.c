@@ -496,7 +496,7 @@ static int dent_fill(void *ctx, const char *name, size_t len, u64 ino, u32 type)
 
 SYSFN(getdents64)
 {
-	u64 count = a2;
+	u64 count = (u32)a2; /* Linux: unsigned int count */
 	struct file *f = fd_file((int)a0);
 	if (!f)
 		return -EBADF;
@@ -667,8 +667,9 @@ static long do_readlinkat(int dfd, u64 upath, u64 ubuf, s64 size)
 	kfree(b);
 	return r;
 }
-SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (s64)a2); }
-SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (s64)a3); }
+/* Linux: int bufsiz (a size with high bits set is not a bigger buffer) */
+SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (int)a2); }
+SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (int)a3); }
 
 static int op_link(const struct path *ob, const char *on, const struct path *nb, const char *nn, u32 flags)
 {

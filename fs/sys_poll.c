@@ -139,7 +139,8 @@ static long do_poll(u64 ufds, u64 n, s64 timeout_ns)
 static long sys_poll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	s32 ms = (s32)a2;
-	return do_poll(a0, a1, ms < 0 ? -1 : (s64)ms * (s64)NSEC_PER_MSEC);
+	/* nfds is an unsigned int in Linux: the high bits are not part of it */
+	return do_poll(a0, (u32)a1, ms < 0 ? -1 : (s64)ms * (s64)NSEC_PER_MSEC);
 }
 
 /* Evaluate call with the signal mask replaced by mask (when has_mask); the
@@ -173,7 +174,7 @@ static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		if (copy_from_user(&mask, (void *)(uintptr_t)a3, 8))
 			return -EFAULT;
 	}
-	return with_sigmask(a3 != 0, mask, do_poll(a0, a1, timeout));
+	return with_sigmask(a3 != 0, mask, do_poll(a0, (u32)a1, timeout));
 }
 
 /* ---- select(2), pselect6(2): fd_set bitmaps over the same poll loop ---- */

@@ -426,6 +426,8 @@ static int t_getdents64(void)
 	/* rewinding restarts the listing */
 	EXPECT(SC(SYS_lseek, fd, 0, SEEK_SET), 0);
 	EXPECT(SC(SYS_getdents64, fd, buf, 1), -EINVAL); /* no room for one entry */
+	/* count is an unsigned int: the high bits are not part of it */
+	EXPECT(SC(SYS_getdents64, fd, buf, (1L << 32) | 1), -EINVAL);
 	CHECK(SC(SYS_getdents64, fd, buf, sizeof(buf)) > 0);
 	EXPECT(SC(SYS_lseek, fd, 0, SEEK_SET), 0);
 	EXPECT(SC(SYS_getdents64, fd, KERNEL_PTR, 4096), -EFAULT);
@@ -513,6 +515,8 @@ static int t_symlink_readlink(void)
 	CHECK(!memcmp(buf, "dir/file", 8));
 	EXPECT(SC(SYS_readlink, "lf", buf, 3), 3); /* truncated, no NUL */
 	CHECK(!memcmp(buf, "dir", 3));
+	/* bufsiz is an int: the high bits do not make the buffer bigger */
+	EXPECT(SC(SYS_readlink, "lf", buf, (1L << 32) | 3), 3);
 	EXPECT(SC(SYS_readlink, "dir/file", buf, sizeof(buf)), -EINVAL);
 	EXPECT(SC(SYS_readlink, "nope", buf, sizeof(buf)), -ENOENT);
 	EXPECT(SC(SYS_readlink, "lf", buf, 0), -EINVAL);
@@ -2072,6 +2076,7 @@ static int t_poll(void)
 	EXPECT(SC(SYS_poll, f, 1, 0), 0);
 	EXPECT(SC(SYS_poll, f, 3, 0), 2);
 	CHECK(f[1].revents == POLLOUT && f[2].revents == POLLNVAL && f[0].revents == 0);
+	EXPECT(SC(SYS_poll, &f[1], (1L << 32) | 1, 0), 1); /* nfds: an unsigned int */
 	CHECK(write(p[1], "x", 1) == 1);
 	EXPECT(SC(SYS_poll, f, 1, 0), 1);
 	CHECK(f[0].revents == POLLIN);
