@@ -1861,6 +1861,13 @@ static int t_sched_affinity(void)
 	EXPECT(SC(SYS_sched_getaffinity, 0, 7, mask), -EINVAL); /* not a multiple of 8 */
 	EXPECT(SC(SYS_sched_getaffinity, 0x3fffffff, sizeof(mask), mask), -ESRCH);
 	EXPECT(SC(SYS_sched_getaffinity, 0, sizeof(mask), KERNEL_PTR), -EFAULT);
+	/* len is an unsigned int: (1 << 32) | 8 is 8, and nothing past the
+	 * 8 bytes is written */
+	unsigned char guard[32];
+	memset(guard, 0x55, sizeof(guard));
+	EXPECT(SC(SYS_sched_getaffinity, 0, (1L << 32) | 8, guard), 8);
+	for (size_t i = 8; i < sizeof(guard); i++)
+		CHECK(guard[i] == 0x55);
 	return 0;
 }
 
