@@ -802,11 +802,12 @@ SYSFN(fcntl)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a2 >= (u64)fd_limit()) {
+		/* Linux: the argument as an int, compared unsigned */
+		if ((u32)a2 >= (u32)fd_limit()) {
 			r = -EINVAL;
 			break;
 		}
-		r = fd_install(ft, f, (int)a2, cmd == F_DUPFD_CLOEXEC);
+		r = fd_install(ft, f, (int)(u32)a2, cmd == F_DUPFD_CLOEXEC);
 		if (r >= 0)
 			f = NULL; /* the reference went into the table */
 		break;

@@ -663,6 +663,9 @@ static int t_fcntl(void)
 	EXPECT(SC(SYS_fcntl, fd, 12345), -EINVAL);
 	EXPECT(SC(SYS_fcntl, 999, F_GETFD), -EBADF);
 	EXPECT(SC(SYS_fcntl, fd, F_DUPFD, -1), -EINVAL);
+	/* the minimum is an int: the high bits of the argument do not count */
+	long g = SC(SYS_fcntl, fd, F_DUPFD, (1L << 32) | 40);
+	CHECK(g >= 40 && g < 1024);
 	return 0;
 }
 
