@@ -53,6 +53,8 @@ WEAK int proc_read_status(int pid, char *b, size_t n) { (void)pid, (void)b, (voi
 WEAK int proc_read_cmdline(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
 WEAK int proc_read_comm(int pid, char *b, size_t n) { (void)pid, (void)b, (void)n; return -ENOENT; }
 WEAK int proc_tids(int pid, int *out, int max) { (void)pid, (void)out, (void)max; return -ENOENT; }
+WEAK void proc_sigmask_push(u64 mask) { (void)mask; } /* no signals: no mask */
+WEAK void proc_sigmask_pop(bool interrupted) { (void)interrupted; }
 
 WEAK int copy_from_user(void *dst, const void __user *src, size_t n)
 {
