@@ -66,6 +66,19 @@ static struct file *fd_file(int fd)
 	return fget(files_cur(), fd);
 }
 
+/* For calls that use the open file itself: an O_PATH descriptor only
+ * names a location (fstat, fchdir, dup, *at bases take it; Linux's fdget
+ * refuses it everywhere else: -EBADF). */
+static struct file *fd_file_io(int fd)
+{
+	struct file *f = fd_file(fd);
+	if (f && (f->flags & O_PATH)) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
+
 /* The base directory for a *at call: *base set (with a reference) for a
  * relative name and a real dirfd; none for AT_FDCWD or an absolute name. */
 static int at_base(int dirfd, const char *name, struct path *base, bool *have)
@@ -296,7 +309,7 @@ SYSFN(lseek)
 {
 	s64 off = (s64)a1;
 	u32 whence = (u32)a2;
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	long r;
@@ -497,7 +510,7 @@ static int dent_fill(void *ctx, const char *name, size_t len, u64 ino, u32 type)
 SYSFN(getdents64)
 {
 	u64 count = (u32)a2; /* Linux: unsigned int count */
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	struct inode *dir = f->path.ino;
@@ -798,6 +811,11 @@ SYSFN(fcntl)
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL) {
+		file_put(f);
+		return -EBADF; /* Linux's check_fcntl_cmd */
+	}
 	long r;
 	switch (cmd) {
 	case F_DUPFD:
@@ -853,7 +871,7 @@ SYSFN(ioctl)
 {
 	int fd = (int)a0;
 	u32 cmd = (u32)a1;
-	struct file *f = fd_file(fd);
+	struct file *f = fd_file_io(fd);
 	if (!f)
 		return -EBADF;
 	long r;
@@ -939,7 +957,7 @@ SYSFN(chmod) { return do_fchmodat(AT_FDCWD, a0, (u32)a1, 0); }
 SYSFN(fchmodat) { return do_fchmodat((int)a0, a1, (u32)a2, 0); }
 SYSFN(fchmod)
 {
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	set_mode(f->path.ino, (u32)a1);
@@ -965,7 +983,7 @@ SYSFN(lchown) { return do_fchownat(AT_FDCWD, a0, (u32)a1, (u32)a2, AT_SYMLINK_NO
 SYSFN(fchownat) { return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, (u32)a4); }
 SYSFN(fchown)
 {
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	set_owner(f->path.ino, (u32)a1, (u32)a2);
@@ -990,7 +1008,7 @@ SYSFN(ftruncate)
 {
 	if ((s64)a1 < 0)
 		return -EINVAL;
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	int r;
@@ -1004,7 +1022,7 @@ SYSFN(ftruncate)
 
 static long fd_exists(u64 fd)
 {
-	struct file *f = fd_file((int)fd);
+	struct file *f = fd_file_io((int)fd);
 	if (!f)
 		return -EBADF;
 	file_put(f);
@@ -1044,7 +1062,7 @@ SYSFN(utimensat)
 	struct path p;
 	int r;
 	if (!a1) { /* futimens: the fd itself */
-		struct file *f = fd_file(dfd);
+		struct file *f = fd_file_io(dfd);
 		if (!f)
 			return -EBADF;
 		p = f->path;

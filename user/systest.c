@@ -2592,6 +2592,46 @@ static int t_mmap_file_past_eof(void)
 	return 0;
 }
 
+static int t_o_path(void)
+{
+	/* an O_PATH descriptor names a file, it does not open it: fstat,
+	 * fchdir, dup, fcntl F_GETFD/F_GETFL and *at bases work; calls on the
+	 * open file are -EBADF, whatever access mode came with O_PATH */
+	CHECK(write_file("pf", "data") == 0 && mkdir("pd", 0755) == 0);
+	int fd = SC(SYS_open, "pf", O_PATH | O_RDWR);
+	EXPECT_OK(fd);
+	struct stat st;
+	EXPECT(SC(SYS_fstat, fd, &st), 0);
+	CHECK(st.st_size == 4);
+	char c;
+	EXPECT(SC(SYS_read, fd, &c, 1), -EBADF);
+	EXPECT(SC(SYS_write, fd, "x", 1), -EBADF);
+	EXPECT(SC(SYS_ftruncate, fd, 0), -EBADF);
+	EXPECT(SC(SYS_fchmod, fd, 0600), -EBADF);
+	EXPECT(SC(SYS_fchown, fd, 0, 0), -EBADF);
+	EXPECT(SC(SYS_fsync, fd), -EBADF);
+	EXPECT(SC(SYS_lseek, fd, 0, SEEK_SET), -EBADF);
+	EXPECT(SC(SYS_ioctl, fd, FIOCLEX), -EBADF);
+	EXPECT(SC(SYS_fcntl, fd, F_SETFL, O_NONBLOCK), -EBADF);
+	EXPECT(SC(SYS_utimensat, fd, NULL, NULL, 0), -EBADF);
+	EXPECT(SC(SYS_fcntl, fd, F_GETFD), 0);
+	CHECK(SC(SYS_fcntl, fd, F_GETFL) & O_PATH);
+	long d = SC(SYS_dup, fd);
+	EXPECT_OK(d);
+	close(d);
+	CHECK(stat("pf", &st) == 0 && st.st_size == 4 && (st.st_mode & 0777) == 0644);
+	int dfd = SC(SYS_open, "pd", O_PATH | O_DIRECTORY);
+	EXPECT_OK(dfd);
+	char buf[256];
+	EXPECT(SC(SYS_getdents64, dfd, buf, sizeof(buf)), -EBADF);
+	int in = SC(SYS_openat, dfd, "new", O_CREAT | O_WRONLY, 0644);
+	EXPECT_OK(in);
+	close(in);
+	EXPECT(SC(SYS_fchdir, dfd), 0);
+	CHECK(access("new", F_OK) == 0);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2677,6 +2717,7 @@ static const struct test tests[] = {
 	{ "proc_fd_readlink_short", t_proc_fd_readlink_short },
 	{ "wait_rusage_efault", t_wait_rusage_efault },
 	{ "mmap_file_past_eof", t_mmap_file_past_eof },
+	{ "o_path_descriptor", t_o_path },
 };
 
 /* ---- the runner ----------------------------------------------------------- */
