@@ -1184,6 +1184,10 @@ static int t_futex(void)
 	CHECK(now_ns() - t0 >= 20 * 1000 * 1000);
 	EXPECT(SC(SYS_futex, &w, FUTEX_WAKE_, 1), 0);
 	EXPECT(SC(SYS_futex, KERNEL_PTR, FUTEX_WAIT_, 0, NULL), -EFAULT);
+	/* a wake names a user word too, even if it never reads it */
+	EXPECT(SC(SYS_futex, KERNEL_PTR, FUTEX_WAKE_, 1), -EFAULT);
+	EXPECT(SC(SYS_futex, KERNEL_PTR, FUTEX_WAKE_ | FUTEX_PRIVATE_, 1), -EFAULT);
+	EXPECT(SC(SYS_futex, &w, 3 /* FUTEX_REQUEUE */, 0, 1, KERNEL_PTR), -EFAULT);
 	EXPECT(SC(SYS_futex, (char *)&w + 1, FUTEX_WAIT_, 5, NULL), -EINVAL);
 	struct timespec bad = { 0, 2000000000L };
 	EXPECT(SC(SYS_futex, &w, FUTEX_WAIT_, 5, &bad), -EINVAL);
