@@ -536,7 +536,10 @@ long uvm_mmap_from(struct uvm *vm, u64 addr, u64 len, int prot, int flags,
 		}
 	} else {
 		u64 hint = ALIGN_DOWN(addr, PAGE_SIZE);
-		if (hint >= MMAP_MIN && hint <= STACK_TOP - STACK_SIZE - STACK_GAP - len &&
+		/* len first: the bound below must not wrap (a hint at or above
+		 * USER_TOP was taken with a length near USER_TOP) */
+		if (hint >= MMAP_MIN && len <= STACK_TOP - STACK_SIZE - STACK_GAP &&
+		    hint <= STACK_TOP - STACK_SIZE - STACK_GAP - len &&
 		    area_range_free(&vm->areas, hint, hint + len)) {
 			addr = hint;
 		} else {

@@ -2636,6 +2636,17 @@ static int t_o_path(void)
 	return 0;
 }
 
+static int t_mmap_hint_huge_len(void)
+{
+	/* a hint outside user space with a length near the whole address
+	 * space: no room, -ENOMEM (never an area above the user range) */
+	long r = SC(SYS_mmap, 0x7ffffffff000UL, 0x7ffffffff000UL, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(r, -ENOMEM);
+	r = SC(SYS_mmap, 0xffff800000000000UL, 0x7ffffff00000UL, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(r, -ENOMEM);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2722,6 +2733,7 @@ static const struct test tests[] = {
 	{ "wait_rusage_efault", t_wait_rusage_efault },
 	{ "mmap_file_past_eof", t_mmap_file_past_eof },
 	{ "o_path_descriptor", t_o_path },
+	{ "mmap_hint_huge_len", t_mmap_hint_huge_len },
 };
 
 /* ---- the runner ----------------------------------------------------------- */
