@@ -2647,6 +2647,21 @@ static int t_mmap_hint_huge_len(void)
 	return 0;
 }
 
+static int t_clone_child_settid_fork(void)
+{
+	/* CLONE_CHILD_SETTID without CLONE_VM: the tid lands in the child's
+	 * copy of the word, the parent's stays (glibc's fork relies on it) */
+	static volatile int ctid;
+	ctid = 0;
+	long r = SC(SYS_clone, SIGCHLD | CLONE_CHILD_SETTID, 0, 0, &ctid, 0);
+	if (r == 0)
+		syscall(SYS_exit_group, ctid == syscall(SYS_getpid) ? 0 : 1);
+	CHECK(r > 0);
+	EXPECT_EXIT(wait_status((pid_t)r), 0);
+	CHECK(ctid == 0);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2734,6 +2749,7 @@ static const struct test tests[] = {
 	{ "mmap_file_past_eof", t_mmap_file_past_eof },
 	{ "o_path_descriptor", t_o_path },
 	{ "mmap_hint_huge_len", t_mmap_hint_huge_len },
+	{ "clone_child_settid_fork", t_clone_child_settid_fork },
 };
 
 /* ---- the runner ----------------------------------------------------------- */

@@ -399,8 +399,12 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	 * as Linux does (the ids are also the return value) */
 	if (flags & CLONE_PARENT_SETTID)
 		put_user_u32((u32 __user *)ptid, (u32)tid);
-	if ((flags & CLONE_CHILD_SETTID) && (flags & CLONE_VM))
+	if ((flags & CLONE_CHILD_SETTID) && (flags & CLONE_VM)) {
 		put_user_u32((u32 __user *)ctid, (u32)tid);
+	} else if ((flags & CLONE_CHILD_SETTID) && vm) {
+		u32 v = (u32)tid; /* in the child's own copy (Linux: set_child_tid) */
+		uvm_write(vm, ctid, &v, sizeof(v));
+	}
 
 	f = spin_lock_irqsave(&proc_lock);
 	ut->blocked = put->blocked;
