@@ -1499,6 +1499,11 @@ static int t_signal_mask(void)
 	uint64_t pend = 0;
 	EXPECT(SC(SYS_rt_sigpending, &pend, 8), 0);
 	CHECK(pend & set);
+	/* a shorter set gets the first bytes, a longer one is refused */
+	uint32_t pend32[2] = { 0, 0x5a5a5a5a };
+	EXPECT(SC(SYS_rt_sigpending, pend32, 4), 0);
+	CHECK((pend32[0] & set) && pend32[1] == 0x5a5a5a5a);
+	EXPECT(SC(SYS_rt_sigpending, &pend, 16), -EINVAL);
 	EXPECT(SC(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), 0);
 	CHECK(sig_seen == SIGUSR1); /* delivered on unblock */
 	/* SIGKILL and SIGSTOP cannot be blocked */
