@@ -368,19 +368,30 @@ static int proc_get_link(struct inode *i, char *buf, size_t size)
 		struct file *f = self_fd(pn->pid, pn->fd);
 		if (!f)
 			return -ENOENT;
-		int n;
-		if (S_ISFIFO(f->path.ino->mode))
-			n = snprintf(buf, size, "pipe:[%llu]", (unsigned long long)f->path.ino->ino);
-		else
-			n = vfs_path_name(current_fs(), &f->path, buf, size);
+		/* the whole name, then as much as fits: readlink(2) truncates
+		 * (vfs_path_name refuses a short buffer, snprintf would put
+		 * its NUL in the last byte) */
+		char *full = kmalloc(PATH_MAX, GFP_KERNEL);
+		int n = -ENOMEM;
+		if (full && S_ISFIFO(f->path.ino->mode))
+			n = snprintf(full, PATH_MAX, "pipe:[%llu]", (unsigned long long)f->path.ino->ino);
+		else if (full)
+			n = vfs_path_name(current_fs(), &f->path, full, PATH_MAX);
 		file_put(f);
-		return n < 0 ? n : MIN(n, (int)size);
+		if (n >= 0) {
+			n = MIN(n, (int)size);
+			memcpy(buf, full, (size_t)n);
+		}
+		kfree(full);
+		return n;
 	}
 	int pid = proc_pid();
 	if (pid <= 0)
 		return -ENOENT;
-	int n = snprintf(buf, size, "%d", pid);
-	return MIN(n, (int)size);
+	char num[16];
+	int n = MIN(snprintf(num, sizeof(num), "%d", pid), (int)size);
+	memcpy(buf, num, (size_t)n);
+	return n;
 }
 
 /* ---- text generators ---- */

@@ -66,6 +66,19 @@ static struct file *fd_file(int fd)
 	return fget(files_cur(), fd);
 }
 
+/* For calls that use the open file itself: an O_PATH descriptor only
+ * names a location (fstat, fchdir, dup, *at bases take it; Linux's fdget
+ * refuses it everywhere else: -EBADF). */
+static struct file *fd_file_io(int fd)
+{
+	struct file *f = fd_file(fd);
+	if (f && (f->flags & O_PATH)) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
+
 /* The base directory for a *at call: *base set (with a reference) for a
  * relative name and a real dirfd; none for AT_FDCWD or an absolute name. */
 static int at_base(int dirfd, const char *name, struct path *base, bool *have)
@@ -292,7 +305,7 @@ SYSFN(lseek)
 {
 	s64 off = (s64)a1;
 	u32 whence = (u32)a2;
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	long r;
@@ -306,15 +319,16 @@ SYSFN(lseek)
 		s64 size = (s64)f->path.ino->size;
 		vfs_unlock();
 		s64 base = whence == 0 ? 0 : whence == 1 ? (s64)f->pos : whence == 2 ? size : off;
-		s64 n = whence <= 2 ? base + off : off;
-		if (whence == 3 && off >= size)   /* SEEK_DATA */
-			r = -ENXIO;
-		else if (whence == 4 && off >= size) /* SEEK_HOLE */
+		s64 n = off;
+		bool ovf = whence <= 2 && __builtin_add_overflow(base, off, &n);
+		/* SEEK_DATA, SEEK_HOLE: an offset outside [0, size) is -ENXIO
+		 * (a negative one too: Linux compares it unsigned) */
+		if (whence >= 3 && (u64)off >= (u64)size)
 			r = -ENXIO;
 		else {
 			if (whence == 4)
 				n = size;
-			if (n < 0 || (whence == 1 && off > 0 && n < base))
+			if (ovf || n < 0)
 				r = -EINVAL;
 			else {
 				f->pos = (u64)n;
@@ -491,8 +505,8 @@ static int dent_fill(void *ctx, const char *name, size_t len, u64 ino, u32 type)
 
 SYSFN(getdents64)
 {
-	u64 count = a2;
-	struct file *f = fd_file((int)a0);
+	u64 count = (u32)a2; /* Linux: unsigned int count */
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	struct inode *dir = f->path.ino;
@@ -662,8 +676,9 @@ static long do_readlinkat(int dfd, u64 upath, u64 ubuf, s64 size)
 	kfree(b);
 	return r;
 }
-SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (s64)a2); }
-SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (s64)a3); }
+/* Linux: int bufsiz (a size with high bits set is not a bigger buffer) */
+SYSFN(readlink) { return do_readlinkat(AT_FDCWD, a0, a1, (int)a2); }
+SYSFN(readlinkat) { return do_readlinkat((int)a0, a1, a2, (int)a3); }
 
 static int op_link(const struct path *ob, const char *on, const struct path *nb, const char *nn, u32 flags)
 {
@@ -752,7 +767,11 @@ static long do_dup3(int oldfd, int newfd, u32 flags)
 	struct file *f = fd_file(oldfd);
 	if (!f)
 		return -EBADF;
-	return fd_install_at(files_cur(), f, newfd, flags & O_CLOEXEC);
+	/* fails when another thread lowered RLIMIT_NOFILE meanwhile */
+	int r = fd_install_at(files_cur(), f, newfd, flags & O_CLOEXEC);
+	if (r < 0)
+		file_put(f);
+	return r;
 }
 
 SYSFN(dup2)
@@ -788,15 +807,21 @@ SYSFN(fcntl)
 	struct file *f = fd_file(fd);
 	if (!f)
 		return -EBADF;
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL) {
+		file_put(f);
+		return -EBADF; /* Linux's check_fcntl_cmd */
+	}
 	long r;
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a2 >= (u64)fd_limit()) {
+		/* Linux: the argument as an int, compared unsigned */
+		if ((u32)a2 >= (u32)fd_limit()) {
 			r = -EINVAL;
 			break;
 		}
-		r = fd_install(ft, f, (int)a2, cmd == F_DUPFD_CLOEXEC);
+		r = fd_install(ft, f, (int)(u32)a2, cmd == F_DUPFD_CLOEXEC);
 		if (r >= 0)
 			f = NULL; /* the reference went into the table */
 		break;
@@ -842,7 +867,7 @@ SYSFN(ioctl)
 {
 	int fd = (int)a0;
 	u32 cmd = (u32)a1;
-	struct file *f = fd_file(fd);
+	struct file *f = fd_file_io(fd);
 	if (!f)
 		return -EBADF;
 	long r;
@@ -928,7 +953,7 @@ SYSFN(chmod) { return do_fchmodat(AT_FDCWD, a0, (u32)a1, 0); }
 SYSFN(fchmodat) { return do_fchmodat((int)a0, a1, (u32)a2, 0); }
 SYSFN(fchmod)
 {
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	set_mode(f->path.ino, (u32)a1);
@@ -954,7 +979,7 @@ SYSFN(lchown) { return do_fchownat(AT_FDCWD, a0, (u32)a1, (u32)a2, AT_SYMLINK_NO
 SYSFN(fchownat) { return do_fchownat((int)a0, a1, (u32)a2, (u32)a3, (u32)a4); }
 SYSFN(fchown)
 {
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	set_owner(f->path.ino, (u32)a1, (u32)a2);
@@ -979,7 +1004,7 @@ SYSFN(ftruncate)
 {
 	if ((s64)a1 < 0)
 		return -EINVAL;
-	struct file *f = fd_file((int)a0);
+	struct file *f = fd_file_io((int)a0);
 	if (!f)
 		return -EBADF;
 	int r;
@@ -993,7 +1018,7 @@ SYSFN(ftruncate)
 
 static long fd_exists(u64 fd)
 {
-	struct file *f = fd_file((int)fd);
+	struct file *f = fd_file_io((int)fd);
 	if (!f)
 		return -EBADF;
 	file_put(f);
@@ -1033,7 +1058,7 @@ SYSFN(utimensat)
 	struct path p;
 	int r;
 	if (!a1) { /* futimens: the fd itself */
-		struct file *f = fd_file(dfd);
+		struct file *f = fd_file_io(dfd);
 		if (!f)
 			return -EBADF;
 		p = f->path;

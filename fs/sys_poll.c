@@ -139,7 +139,8 @@ static long do_poll(u64 ufds, u64 n, s64 timeout_ns)
 static long sys_poll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	s32 ms = (s32)a2;
-	return do_poll(a0, a1, ms < 0 ? -1 : (s64)ms * (s64)NSEC_PER_MSEC);
+	/* nfds is an unsigned int in Linux: the high bits are not part of it */
+	return do_poll(a0, (u32)a1, ms < 0 ? -1 : (s64)ms * (s64)NSEC_PER_MSEC);
 }
 
 /* Evaluate call with the signal mask replaced by mask (when has_mask); the
@@ -164,7 +165,7 @@ static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 			return -EINVAL;
-		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
+		timeout = timespec_to_ns_sat(ts[0], ts[1]);
 	}
 	u64 mask = 0;
 	if (a3) {
@@ -173,7 +174,7 @@ static long sys_ppoll(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 		if (copy_from_user(&mask, (void *)(uintptr_t)a3, 8))
 			return -EFAULT;
 	}
-	return with_sigmask(a3 != 0, mask, do_poll(a0, a1, timeout));
+	return with_sigmask(a3 != 0, mask, do_poll(a0, (u32)a1, timeout));
 }
 
 /* ---- select(2), pselect6(2): fd_set bitmaps over the same poll loop ---- */
@@ -250,7 +251,7 @@ static long sys_select(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
 			return -EINVAL;
-		timeout = tv[0] * (s64)NSEC_PER_SEC + tv[1] * (s64)NSEC_PER_USEC;
+		timeout = timespec_to_ns_sat(tv[0], tv[1] * (s64)NSEC_PER_USEC);
 	}
 	return do_select((s64)(s32)a0, a1, a2, a3, timeout);
 }
@@ -266,7 +267,7 @@ static long sys_pselect6(u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			return -EFAULT;
 		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 			return -EINVAL;
-		timeout = ts[0] * (s64)NSEC_PER_SEC + ts[1];
+		timeout = timespec_to_ns_sat(ts[0], ts[1]);
 	}
 	if (a5) { /* { const sigset_t *ss; size_t ss_len } */
 		u64 sig[2];

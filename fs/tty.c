@@ -510,6 +510,11 @@ static long tty_ioctl(struct file *f, u32 cmd, u64 arg)
 			return -EFAULT;
 		if ((s32)pg < 0)
 			return -EINVAL;
+		/* a group of the caller's session only (Linux's tiocspgrp):
+		 * 0 would hand the terminal to the kernel shell */
+		int r = proc_pgrp_check((int)pg);
+		if (r)
+			return r;
 		tty_set_foreground((int)pg);
 		return 0;
 	}

@@ -7,7 +7,8 @@
  * a zeroed page (kind "demand"). File mappings (MAP_PRIVATE, and read-only
  * MAP_SHARED) are filled from the file at mmap time — read before the
  * address space's mutex is taken, so that no file-system lock is ever
- * taken under it — and are plain private memory afterwards. Shared
+ * taken under it — and are plain private memory afterwards; their pages
+ * past the end of the file are demand-zero (Linux: SIGBUS there). Shared
  * anonymous areas are populated at mmap time, so that fork can share every
  * page of them.
  *
@@ -432,8 +433,10 @@ int uvm_map_fixed(struct uvm *vm, u64 start, u64 end, int prot, unsigned flags)
 	return r;
 }
 
-/* Pages holding [off, off + len) of f, zero past its end: an array of
- * len/PAGE_SIZE pages (refs 1), or NULL with *err. */
+/* Pages holding [off, off + len) of f: an array of len/PAGE_SIZE slots,
+ * filled (refs 1) up to the page holding the end of the file (zero past
+ * it) and NULL after it: those pages are demand-zero, so that the memory
+ * taken is bounded by the file, not by len. NULL with *err. */
 static struct page **read_file_pages(const struct elf_reader *src, u64 off, u64 len, int *err)
 {
 	u64 n = len / PAGE_SIZE;
@@ -443,14 +446,12 @@ static struct page **read_file_pages(const struct elf_reader *src, u64 off, u64 
 		return NULL;
 	}
 	bool eof = false;
-	for (u64 i = 0; i < n; i++) {
+	for (u64 i = 0; i < n && !eof; i++) {
 		pages[i] = user_page_alloc(true);
 		if (!pages[i]) {
 			*err = -ENOMEM;
 			goto fail;
 		}
-		if (eof)
-			continue;
 		long got = src->read(src->ctx, page_address(pages[i]), PAGE_SIZE, off + i * PAGE_SIZE);
 		if (got < 0) {
 			*err = (int)got;
@@ -535,7 +536,10 @@ long uvm_mmap_from(struct uvm *vm, u64 addr, u64 len, int prot, int flags,
 		}
 	} else {
 		u64 hint = ALIGN_DOWN(addr, PAGE_SIZE);
-		if (hint >= MMAP_MIN && hint <= STACK_TOP - STACK_SIZE - STACK_GAP - len &&
+		/* len first: the bound below must not wrap (a hint at or above
+		 * USER_TOP was taken with a length near USER_TOP) */
+		if (hint >= MMAP_MIN && len <= STACK_TOP - STACK_SIZE - STACK_GAP &&
+		    hint <= STACK_TOP - STACK_SIZE - STACK_GAP - len &&
 		    area_range_free(&vm->areas, hint, hint + len)) {
 			addr = hint;
 		} else {
@@ -554,7 +558,7 @@ long uvm_mmap_from(struct uvm *vm, u64 addr, u64 len, int prot, int flags,
 	r = (long)addr;
 	if (pages) {
 		unsigned v = vm_prot(prot);
-		for (u64 i = 0; i < len / PAGE_SIZE; i++) {
+		for (u64 i = 0; i < len / PAGE_SIZE && pages[i]; i++) {
 			if (arch_upt_map(vm->root, addr + i * PAGE_SIZE, page_to_pfn(pages[i]), v)) {
 				munmap_locked(vm, addr, addr + len);
 				r = -ENOMEM;

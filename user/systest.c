@@ -272,6 +272,15 @@ static int t_lseek(void)
 	EXPECT(SC(SYS_lseek, fd, -10, SEEK_SET), -EINVAL);
 	EXPECT(SC(SYS_lseek, fd, 0, 77), -EINVAL);
 	EXPECT(SC(SYS_lseek, 999, 0, SEEK_SET), -EBADF);
+	/* an offset that overflows: -EINVAL, the offset stays */
+	EXPECT(SC(SYS_lseek, fd, 0x7fffffffffffffffL, SEEK_END), -EINVAL);
+	EXPECT(SC(SYS_lseek, fd, 0x7fffffffffffffffL, SEEK_CUR), -EINVAL);
+	/* SEEK_DATA/SEEK_HOLE: a negative offset is outside the file
+	 * (-ENXIO, compared unsigned), and the offset stays */
+	EXPECT(SC(SYS_lseek, fd, -1, SEEK_HOLE), -ENXIO);
+	EXPECT(SC(SYS_lseek, fd, -1, SEEK_DATA), -ENXIO);
+	EXPECT(SC(SYS_lseek, fd, 6, SEEK_DATA), -ENXIO);
+	EXPECT(SC(SYS_lseek, fd, 0, SEEK_CUR), 2);
 	/* seeking past the end and writing leaves a hole of zeros */
 	EXPECT(SC(SYS_lseek, fd, 10, SEEK_SET), 10);
 	EXPECT(SC(SYS_write, fd, "z", 1), 1);
@@ -417,6 +426,8 @@ static int t_getdents64(void)
 	/* rewinding restarts the listing */
 	EXPECT(SC(SYS_lseek, fd, 0, SEEK_SET), 0);
 	EXPECT(SC(SYS_getdents64, fd, buf, 1), -EINVAL); /* no room for one entry */
+	/* count is an unsigned int: the high bits are not part of it */
+	EXPECT(SC(SYS_getdents64, fd, buf, (1L << 32) | 1), -EINVAL);
 	CHECK(SC(SYS_getdents64, fd, buf, sizeof(buf)) > 0);
 	EXPECT(SC(SYS_lseek, fd, 0, SEEK_SET), 0);
 	EXPECT(SC(SYS_getdents64, fd, KERNEL_PTR, 4096), -EFAULT);
@@ -504,6 +515,8 @@ static int t_symlink_readlink(void)
 	CHECK(!memcmp(buf, "dir/file", 8));
 	EXPECT(SC(SYS_readlink, "lf", buf, 3), 3); /* truncated, no NUL */
 	CHECK(!memcmp(buf, "dir", 3));
+	/* bufsiz is an int: the high bits do not make the buffer bigger */
+	EXPECT(SC(SYS_readlink, "lf", buf, (1L << 32) | 3), 3);
 	EXPECT(SC(SYS_readlink, "dir/file", buf, sizeof(buf)), -EINVAL);
 	EXPECT(SC(SYS_readlink, "nope", buf, sizeof(buf)), -ENOENT);
 	EXPECT(SC(SYS_readlink, "lf", buf, 0), -EINVAL);
@@ -650,6 +663,9 @@ static int t_fcntl(void)
 	EXPECT(SC(SYS_fcntl, fd, 12345), -EINVAL);
 	EXPECT(SC(SYS_fcntl, 999, F_GETFD), -EBADF);
 	EXPECT(SC(SYS_fcntl, fd, F_DUPFD, -1), -EINVAL);
+	/* the minimum is an int: the high bits of the argument do not count */
+	long g = SC(SYS_fcntl, fd, F_DUPFD, (1L << 32) | 40);
+	CHECK(g >= 40 && g < 1024);
 	return 0;
 }
 
@@ -859,9 +875,24 @@ static int t_ioctl_tty(void)
 	EXPECT(SC(SYS_ioctl, 0, TCGETS, KERNEL_PTR), -EFAULT);
 	long r = SC(SYS_ioctl, 0, TIOCGPGRP, &pg);
 	CHECK(r == 0 || r == -ENOTTY); /* ENOTTY: not our controlling tty */
+	int fg = pg;
+	long have_fg = r == 0;
 	r = SC(SYS_ioctl, 0, FIONREAD, &pg);
 	CHECK(r == 0 && pg >= 0);
 	EXPECT(SC(SYS_ioctl, 0, 0x5401ff, &t), -ENOTTY);
+	/* TIOCSPGRP: only an existing group of our session (0 is none) */
+	if (have_fg) {
+		int bad = 0;
+		long e0 = SC(SYS_ioctl, 0, TIOCSPGRP, &bad);
+		bad = 0x3fffffff;
+		long e1 = SC(SYS_ioctl, 0, TIOCSPGRP, &bad);
+		bad = -1;
+		long e2 = SC(SYS_ioctl, 0, TIOCSPGRP, &bad);
+		EXPECT(SC(SYS_ioctl, 0, TIOCSPGRP, &fg), 0); /* back as it was */
+		EXPECT(e0, -ESRCH);
+		EXPECT(e1, -ESRCH);
+		EXPECT(e2, -EINVAL);
+	}
 	return 0;
 }
 
@@ -1153,6 +1184,10 @@ static int t_futex(void)
 	CHECK(now_ns() - t0 >= 20 * 1000 * 1000);
 	EXPECT(SC(SYS_futex, &w, FUTEX_WAKE_, 1), 0);
 	EXPECT(SC(SYS_futex, KERNEL_PTR, FUTEX_WAIT_, 0, NULL), -EFAULT);
+	/* a wake names a user word too, even if it never reads it */
+	EXPECT(SC(SYS_futex, KERNEL_PTR, FUTEX_WAKE_, 1), -EFAULT);
+	EXPECT(SC(SYS_futex, KERNEL_PTR, FUTEX_WAKE_ | FUTEX_PRIVATE_, 1), -EFAULT);
+	EXPECT(SC(SYS_futex, &w, 3 /* FUTEX_REQUEUE */, 0, 1, KERNEL_PTR), -EFAULT);
 	EXPECT(SC(SYS_futex, (char *)&w + 1, FUTEX_WAIT_, 5, NULL), -EINVAL);
 	struct timespec bad = { 0, 2000000000L };
 	EXPECT(SC(SYS_futex, &w, FUTEX_WAIT_, 5, &bad), -EINVAL);
@@ -1464,6 +1499,11 @@ static int t_signal_mask(void)
 	uint64_t pend = 0;
 	EXPECT(SC(SYS_rt_sigpending, &pend, 8), 0);
 	CHECK(pend & set);
+	/* a shorter set gets the first bytes, a longer one is refused */
+	uint32_t pend32[2] = { 0, 0x5a5a5a5a };
+	EXPECT(SC(SYS_rt_sigpending, pend32, 4), 0);
+	CHECK((pend32[0] & set) && pend32[1] == 0x5a5a5a5a);
+	EXPECT(SC(SYS_rt_sigpending, &pend, 16), -EINVAL);
 	EXPECT(SC(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), 0);
 	CHECK(sig_seen == SIGUSR1); /* delivered on unblock */
 	/* SIGKILL and SIGSTOP cannot be blocked */
@@ -1562,6 +1602,7 @@ static int t_kill(void)
 	EXPECT(SC(SYS_kill, 0x3fffffff, SIGUSR1), -ESRCH);
 	EXPECT(SC(SYS_kill, getpid(), 65), -EINVAL);
 	EXPECT(SC(SYS_kill, getpid(), -1), -EINVAL);
+	EXPECT(SC(SYS_kill, -2147483647 - 1, 0), -ESRCH); /* -INT_MIN overflows */
 	pid_t pid = fork();
 	if (pid == 0) {
 		for (;;)
@@ -1832,6 +1873,13 @@ static int t_sched_affinity(void)
 	EXPECT(SC(SYS_sched_getaffinity, 0, 7, mask), -EINVAL); /* not a multiple of 8 */
 	EXPECT(SC(SYS_sched_getaffinity, 0x3fffffff, sizeof(mask), mask), -ESRCH);
 	EXPECT(SC(SYS_sched_getaffinity, 0, sizeof(mask), KERNEL_PTR), -EFAULT);
+	/* len is an unsigned int: (1 << 32) | 8 is 8, and nothing past the
+	 * 8 bytes is written */
+	unsigned char guard[32];
+	memset(guard, 0x55, sizeof(guard));
+	EXPECT(SC(SYS_sched_getaffinity, 0, (1L << 32) | 8, guard), 8);
+	for (size_t i = 8; i < sizeof(guard); i++)
+		CHECK(guard[i] == 0x55);
 	return 0;
 }
 
@@ -2047,6 +2095,7 @@ static int t_poll(void)
 	EXPECT(SC(SYS_poll, f, 1, 0), 0);
 	EXPECT(SC(SYS_poll, f, 3, 0), 2);
 	CHECK(f[1].revents == POLLOUT && f[2].revents == POLLNVAL && f[0].revents == 0);
+	EXPECT(SC(SYS_poll, &f[1], (1L << 32) | 1, 0), 1); /* nfds: an unsigned int */
 	CHECK(write(p[1], "x", 1) == 1);
 	EXPECT(SC(SYS_poll, f, 1, 0), 1);
 	CHECK(f[0].revents == POLLIN);
@@ -2708,6 +2757,191 @@ static int t_dev_null_zero(void)
 	return 0;
 }
 
+/* ---- regressions from the adversarial review of the system calls --------- */
+
+static int t_clone_bad_tls(void)
+{
+	/* CLONE_SETTLS with an FS base outside user space: -EPERM, as
+	 * arch_prctl(ARCH_SET_FS); the kernel must not load it into the MSR
+	 * (a non-canonical value faults there) */
+	static const unsigned long bad[] = { 0x8000000000000000UL, 0xffff800000000000UL };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		long r = SC(SYS_clone, SIGCHLD | CLONE_SETTLS, 0, 0, 0, bad[i]);
+		if (r == 0)
+			syscall(SYS_exit_group, 0); /* no TLS use on the way */
+		if (r > 0)
+			wait_status((pid_t)r);
+		EXPECT(r, -EPERM);
+	}
+	return 0;
+}
+
+/* A one-shot ITIMER_REAL of ms milliseconds. */
+static void arm_ms(long ms)
+{
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int t_timeout_huge(void)
+{
+	/* 18446744074 s is just above 2^64 ns: a timeout computed as
+	 * sec * 1e9 + nsec without saturation wraps to 0.29 s. Linux
+	 * saturates (KTIME_MAX): the calls block until the signal. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler; /* no SA_RESTART: -EINTR */
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	int p[2];
+	CHECK(pipe(p) == 0);
+	const long huge = 18446744074L;
+	struct timespec ts = { huge, 0 };
+	struct timeval tv = { huge, 0 };
+	struct pollfd pf = { p[0], POLLIN, 0 };
+	fd_set rd;
+	arm_ms(700);
+	EXPECT(SC(SYS_ppoll, &pf, 1, &ts, NULL, 8), -EINTR);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	arm_ms(700);
+	EXPECT(SC(SYS_select, p[0] + 1, &rd, NULL, NULL, &tv), -EINTR);
+	FD_ZERO(&rd);
+	FD_SET(p[0], &rd);
+	arm_ms(700);
+	EXPECT(SC(SYS_pselect6, p[0] + 1, &rd, NULL, NULL, &ts, NULL), -EINTR);
+	static int word;
+	arm_ms(700);
+	EXPECT(SC(SYS_futex, &word, FUTEX_WAIT_ | FUTEX_PRIVATE_, 0, &ts), -EINTR);
+	return 0;
+}
+
+static int t_proc_fd_readlink_short(void)
+{
+	/* readlink(2) truncates to the buffer, magic links included */
+	int fd = open("some_file_name", O_RDWR | O_CREAT, 0644);
+	EXPECT_OK(fd);
+	char link[64], full[4096], buf[16];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	long n = SC(SYS_readlink, link, full, sizeof(full));
+	CHECK(n > 5);
+	memset(buf, 'X', sizeof(buf));
+	EXPECT(SC(SYS_readlink, link, buf, 3), 3);
+	CHECK(!memcmp(buf, full, 3) && buf[3] == 'X');
+	int p[2];
+	CHECK(pipe(p) == 0);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", p[0]);
+	EXPECT(SC(SYS_readlink, link, buf, 5), 5);
+	CHECK(!memcmp(buf, "pipe:", 5));
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	memset(buf, 'X', sizeof(buf));
+	EXPECT(SC(SYS_readlink, "/proc/self", buf, 1), 1);
+	CHECK(buf[0] == pid[0] && buf[1] == 'X');
+	return 0;
+}
+
+static int t_wait_rusage_efault(void)
+{
+	/* an unwritable rusage is -EFAULT (the child is reaped anyway) */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(3);
+	int st = 0;
+	EXPECT(SC(SYS_wait4, pid, &st, 0, KERNEL_PTR), -EFAULT);
+	EXPECT_EXIT(st, 3);
+	EXPECT(SC(SYS_wait4, pid, &st, 0, NULL), -ECHILD);
+	pid = fork();
+	if (pid == 0)
+		_exit(4);
+	siginfo_t si;
+	EXPECT(SC(SYS_waitid, P_PID, pid, &si, WEXITED, KERNEL_PTR), -EFAULT);
+	EXPECT(SC(SYS_waitid, P_PID, pid, &si, WEXITED, NULL), -ECHILD);
+	return 0;
+}
+
+static int t_mmap_file_past_eof(void)
+{
+	/* a mapping much longer than its file (2 GiB of a 5-byte file, more
+	 * than the test VM's memory) succeeds: the memory it takes is bounded
+	 * by the file, not by the length asked for. (Past the end of the file
+	 * Linux raises SIGBUS: not touched here.) */
+	int fd = open("small", O_RDWR | O_CREAT, 0644);
+	CHECK(fd >= 0 && write(fd, "hello", 5) == 5);
+	size_t len = 2UL << 30;
+	char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		FAIL("mmap of 2 GiB of a 5-byte file: %s", strerror(errno));
+	CHECK(!memcmp(p, "hello", 5) && p[5] == 0 && p[4095] == 0);
+	CHECK(munmap(p, len) == 0);
+	return 0;
+}
+
+static int t_o_path(void)
+{
+	/* an O_PATH descriptor names a file, it does not open it: fstat,
+	 * fchdir, dup, fcntl F_GETFD/F_GETFL and *at bases work; calls on the
+	 * open file are -EBADF, whatever access mode came with O_PATH */
+	CHECK(write_file("pf", "data") == 0 && mkdir("pd", 0755) == 0);
+	int fd = SC(SYS_open, "pf", O_PATH | O_RDWR);
+	EXPECT_OK(fd);
+	struct stat st;
+	EXPECT(SC(SYS_fstat, fd, &st), 0);
+	CHECK(st.st_size == 4);
+	char c;
+	EXPECT(SC(SYS_read, fd, &c, 1), -EBADF);
+	EXPECT(SC(SYS_write, fd, "x", 1), -EBADF);
+	EXPECT(SC(SYS_ftruncate, fd, 0), -EBADF);
+	EXPECT(SC(SYS_fchmod, fd, 0600), -EBADF);
+	EXPECT(SC(SYS_fchown, fd, 0, 0), -EBADF);
+	EXPECT(SC(SYS_fsync, fd), -EBADF);
+	EXPECT(SC(SYS_lseek, fd, 0, SEEK_SET), -EBADF);
+	EXPECT(SC(SYS_ioctl, fd, FIOCLEX), -EBADF);
+	EXPECT(SC(SYS_fcntl, fd, F_SETFL, O_NONBLOCK), -EBADF);
+	EXPECT(SC(SYS_utimensat, fd, NULL, NULL, 0), -EBADF);
+	EXPECT(SC(SYS_fcntl, fd, F_GETFD), 0);
+	CHECK(SC(SYS_fcntl, fd, F_GETFL) & O_PATH);
+	long d = SC(SYS_dup, fd);
+	EXPECT_OK(d);
+	close(d);
+	CHECK(stat("pf", &st) == 0 && st.st_size == 4 && (st.st_mode & 0777) == 0644);
+	int dfd = SC(SYS_open, "pd", O_PATH | O_DIRECTORY);
+	EXPECT_OK(dfd);
+	char buf[256];
+	EXPECT(SC(SYS_getdents64, dfd, buf, sizeof(buf)), -EBADF);
+	int in = SC(SYS_openat, dfd, "new", O_CREAT | O_WRONLY, 0644);
+	EXPECT_OK(in);
+	close(in);
+	EXPECT(SC(SYS_fchdir, dfd), 0);
+	CHECK(access("new", F_OK) == 0);
+	return 0;
+}
+
+static int t_mmap_hint_huge_len(void)
+{
+	/* a hint outside user space with a length near the whole address
+	 * space: no room, -ENOMEM (never an area above the user range) */
+	long r = SC(SYS_mmap, 0x7ffffffff000UL, 0x7ffffffff000UL, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(r, -ENOMEM);
+	r = SC(SYS_mmap, 0xffff800000000000UL, 0x7ffffff00000UL, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(r, -ENOMEM);
+	return 0;
+}
+
+static int t_clone_child_settid_fork(void)
+{
+	/* CLONE_CHILD_SETTID without CLONE_VM: the tid lands in the child's
+	 * copy of the word, the parent's stays (glibc's fork relies on it) */
+	static volatile int ctid;
+	ctid = 0;
+	long r = SC(SYS_clone, SIGCHLD | CLONE_CHILD_SETTID, 0, 0, &ctid, 0);
+	if (r == 0)
+		syscall(SYS_exit_group, ctid == syscall(SYS_getpid) ? 0 : 1);
+	CHECK(r > 0);
+	EXPECT_EXIT(wait_status((pid_t)r), 0);
+	CHECK(ctid == 0);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 struct test {
@@ -2789,6 +3023,14 @@ static const struct test tests[] = {
 	{ "proc_misc", t_proc_misc },
 	{ "proc_task_threads", t_proc_task },
 	{ "dev_null_zero_urandom", t_dev_null_zero },
+	{ "clone_settls_bad_tls", t_clone_bad_tls },
+	{ "timeout_huge_saturates", t_timeout_huge },
+	{ "proc_fd_readlink_short", t_proc_fd_readlink_short },
+	{ "wait_rusage_efault", t_wait_rusage_efault },
+	{ "mmap_file_past_eof", t_mmap_file_past_eof },
+	{ "o_path_descriptor", t_o_path },
+	{ "mmap_hint_huge_len", t_mmap_hint_huge_len },
+	{ "clone_child_settid_fork", t_clone_child_settid_fork },
 };
 
 /* ---- the runner ----------------------------------------------------------- */

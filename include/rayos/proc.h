@@ -45,6 +45,11 @@ void proc_sigmask_pop(bool interrupted);
  * -ESRCH. To a single process: proc_kill(pid, sig). */
 int proc_signal_pgrp(int pgid, int sig);
 int proc_kill(int pid, int sig);
+/* May the current process make pgid the terminal's foreground group
+ * (TIOCSPGRP)? 0 when a live group pgid is in its session, -ESRCH when no
+ * such group exists, -EPERM when it is in another session; 0 in kernel
+ * threads. */
+int proc_pgrp_check(int pgid);
 /* The current thread's user-mode fault could not be resolved: deliver
  * SIGSEGV (si_addr = addr) — called by the #PF handler, returns to it. */
 void proc_fault_signal(u64 addr, u32 err);

@@ -13,6 +13,17 @@
 #define NSEC_PER_MSEC 1000000ULL
 #define NSEC_PER_SEC  1000000000ULL
 
+/* A validated user timespec (sec >= 0, 0 <= nsec < 1e9) in ns, saturated at
+ * 2^63 - 1 (about 292 years: "never" for a timeout) instead of wrapping, as
+ * Linux's timespec64_to_ktime saturates at KTIME_MAX. */
+static inline s64 timespec_to_ns_sat(s64 sec, s64 nsec)
+{
+	const s64 max = (s64)(~0ULL >> 1);
+	if (sec > (max - nsec) / (s64)NSEC_PER_SEC)
+		return max;
+	return sec * (s64)NSEC_PER_SEC + nsec;
+}
+
 struct clocksource {
 	const char *name;
 	u64 (*read_ns)(void);   /* monotonic nanoseconds since boot */

@@ -207,6 +207,10 @@ static long sys_futex(u64 uaddr, u64 op, u64 val, u64 utimeout, u64 uaddr2, u64 
 	int cmd = (int)(op & ~(u64)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
 	if (uaddr & 3)
 		return -EINVAL;
+	/* every op names a user word, also those that never read it (WAKE):
+	 * -EFAULT outside user space, as Linux's get_futex_key */
+	if (!access_ok((const void __user *)uaddr, 4))
+		return -EFAULT;
 	u64 deadline = 0;
 	switch (cmd) {
 	case FUTEX_WAIT:
@@ -220,7 +224,7 @@ static long sys_futex(u64 uaddr, u64 op, u64 val, u64 utimeout, u64 uaddr2, u64 
 				return -EFAULT;
 			if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (s64)NSEC_PER_SEC)
 				return -EINVAL;
-			u64 ns = (u64)ts[0] * NSEC_PER_SEC + (u64)ts[1];
+			u64 ns = (u64)timespec_to_ns_sat(ts[0], ts[1]);
 			if (cmd == FUTEX_WAIT) {
 				deadline = clock_monotonic_ns() + ns;
 			} else if (op & FUTEX_CLOCK_REALTIME) {
@@ -244,6 +248,8 @@ static long sys_futex(u64 uaddr, u64 op, u64 val, u64 utimeout, u64 uaddr2, u64 
 	case FUTEX_CMP_REQUEUE:
 		if ((s32)val < 0 || (s32)utimeout < 0 || (uaddr2 & 3))
 			return -EINVAL;
+		if (!access_ok((const void __user *)uaddr2, 4))
+			return -EFAULT;
 		return requeue(vm, uaddr, uaddr2, (int)val, (int)(s32)utimeout, cmd == FUTEX_CMP_REQUEUE,
 			       (u32)val3);
 	default:

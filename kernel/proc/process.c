@@ -315,6 +315,10 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 		return -EINVAL;
 	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
 		return -EINVAL;
+	/* the child loads tls into MSR_FS_BASE: a non-canonical value would
+	 * #GP in the kernel (Linux: -EPERM, as arch_prctl(ARCH_SET_FS)) */
+	if ((flags & CLONE_SETTLS) && tls >= USER_TOP)
+		return -EPERM;
 	bool thread = flags & CLONE_THREAD;
 	join_dead_threads(parent, false);
 
@@ -395,8 +399,12 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	 * as Linux does (the ids are also the return value) */
 	if (flags & CLONE_PARENT_SETTID)
 		put_user_u32((u32 __user *)ptid, (u32)tid);
-	if ((flags & CLONE_CHILD_SETTID) && (flags & CLONE_VM))
+	if ((flags & CLONE_CHILD_SETTID) && (flags & CLONE_VM)) {
 		put_user_u32((u32 __user *)ctid, (u32)tid);
+	} else if ((flags & CLONE_CHILD_SETTID) && vm) {
+		u32 v = (u32)tid; /* in the child's own copy (Linux: set_child_tid) */
+		uvm_write(vm, ctid, &v, sizeof(v));
+	}
 
 	f = spin_lock_irqsave(&proc_lock);
 	ut->blocked = put->blocked;
@@ -997,13 +1005,14 @@ void proc_fill_rusage(u64 *ru, u64 cpu_ns, u64 user_ns)
 	ru[3] = (sys % NSEC_PER_SEC) / 1000;
 }
 
-static void fill_rusage(u64 urusage, u64 cpu_ns, u64 user_ns)
+/* 0 or -EFAULT (the child is reaped either way, as on Linux) */
+static int fill_rusage(u64 urusage, u64 cpu_ns, u64 user_ns)
 {
 	if (!urusage)
-		return;
+		return 0;
 	u64 ru[18];
 	proc_fill_rusage(ru, cpu_ns, user_ns);
-	copy_to_user((void __user *)urusage, ru, sizeof(ru));
+	return copy_to_user((void __user *)urusage, ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
 static long sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
@@ -1017,7 +1026,8 @@ static long sys_wait4(u64 pid, u64 ustatus, u64 options, u64 urusage)
 	if (r > 0) {
 		if (ustatus && put_user_u32((u32 __user *)ustatus, (u32)res.status))
 			return -EFAULT;
-		fill_rusage(urusage, res.cpu_ns, res.user_ns);
+		if (fill_rusage(urusage, res.cpu_ns, res.user_ns))
+			return -EFAULT;
 	}
 	return r;
 }
@@ -1040,6 +1050,8 @@ static long sys_waitid(u64 idtype, u64 id, u64 uinfo, u64 options, u64 urusage)
 	long r = do_wait(current_process(), pid, (int)options, &res, 0);
 	if (r < 0)
 		return r;
+	if (r > 0 && fill_rusage(urusage, res.cpu_ns, res.user_ns))
+		return -EFAULT; /* Linux writes the rusage before the siginfo */
 	if (uinfo) {
 		u8 si[128] = { 0 };
 		int v[2];
@@ -1053,8 +1065,6 @@ static long sys_waitid(u64 idtype, u64 id, u64 uinfo, u64 options, u64 urusage)
 		if (copy_to_user((void __user *)uinfo, si, sizeof(si)))
 			return -EFAULT;
 	}
-	if (r > 0)
-		fill_rusage(urusage, res.cpu_ns, res.user_ns);
 	return 0;
 }
 SYSCALL(waitid, sys_waitid);
@@ -1146,6 +1156,25 @@ static bool pgrp_in_session(int pgid, int sid)
 			return true;
 	}
 	return false;
+}
+
+int proc_pgrp_check(int pgid)
+{
+	struct process *self = current_process();
+	if (!self)
+		return 0;
+	int r = -ESRCH;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	struct list_head *pos;
+	list_for_each(pos, &proc_all) {
+		struct process *q = list_entry(pos, struct process, all);
+		if (q->pgid != pgid || q->state == PROC_REAPED) /* zombies too, as Linux */
+			continue;
+		r = q->sid == self->sid ? 0 : -EPERM;
+		break;
+	}
+	spin_unlock_irqrestore(&proc_lock, f);
+	return r;
 }
 
 static long sys_setpgid(u64 upid, u64 upgid)

@@ -630,13 +630,13 @@ SYSCALL(rt_sigprocmask, sys_rt_sigprocmask);
 
 static long sys_rt_sigpending(u64 uset, u64 size)
 {
-	if (size != 8)
+	if (size > 8) /* Linux: a shorter set gets its first bytes */
 		return -EINVAL;
 	struct uthread *ut = current_uthread();
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	u64 set = (ut->pending | ut->p->shared_pending) & ut->blocked;
 	spin_unlock_irqrestore(&proc_lock, f);
-	return copy_to_user((void __user *)uset, &set, 8) ? -EFAULT : 0;
+	return copy_to_user((void __user *)uset, &set, size) ? -EFAULT : 0;
 }
 SYSCALL(rt_sigpending, sys_rt_sigpending);
 
@@ -694,6 +694,8 @@ static long sys_kill(u64 upid, u64 usig)
 	struct process *self = current_process();
 	if (pid > 0)
 		return proc_kill(pid, sig);
+	if (pid == -2147483647 - 1) /* -INT_MIN overflows; Linux: -ESRCH */
+		return -ESRCH;
 	struct ksiginfo ki = user_info(SI_USER);
 	int r = -ESRCH;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);

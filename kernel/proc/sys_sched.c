@@ -62,8 +62,9 @@ static long sys_sched_yield(void)
 SYSCALL(sched_yield, sys_sched_yield);
 
 static long set_aff(struct thread *t, void *ctx) { return thread_set_affinity(t, *(u64 *)ctx); }
-static long sys_sched_setaffinity(u64 pid, u64 len, u64 umask)
+static long sys_sched_setaffinity(u64 pid, u64 ulen, u64 umask)
 {
+	u32 len = (u32)ulen; /* Linux: unsigned int len */
 	u64 mask = 0;
 	if (len < sizeof(mask)) {
 		if (!len)
@@ -86,15 +87,19 @@ static long get_aff(struct thread *t, void *ctx)
 	*(u64 *)ctx = m & online;
 	return 0;
 }
-static long sys_sched_getaffinity(u64 pid, u64 len, u64 umask)
+static long sys_sched_getaffinity(u64 pid, u64 ulen, u64 umask)
 {
+	u32 len = (u32)ulen; /* Linux: unsigned int len */
 	if (len < sizeof(u64) || (len & 7))
 		return -EINVAL;
 	u64 mask;
 	long r = with_thread(pid, get_aff, &mask);
 	if (r)
 		return r;
-	if (clear_user((void __user *)umask, len) || copy_to_user((void __user *)umask, &mask, sizeof(mask)))
+	/* the kernel's mask is one u64 (MAX_CPUS <= 64): only it is written,
+	 * and its size returned, as Linux writes min(len, cpumask_size());
+	 * the libc clears the rest of the caller's set */
+	if (copy_to_user((void __user *)umask, &mask, sizeof(mask)))
 		return -EFAULT;
 	return sizeof(mask);
 }

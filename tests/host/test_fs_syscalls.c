@@ -502,6 +502,59 @@ static void test_poll_select_sendfile(void **state)
 	assert_int_equal(S1(unlink, "/pf2"), 0);
 }
 
+/* Arguments at the edges of their types (regressions of the system-call
+ * review): offsets and timeouts that overflow (UBSan aborts on the signed
+ * overflow they once were), and 32-bit arguments of Linux's prototypes
+ * (getdents64 count, readlink bufsiz, poll nfds, F_DUPFD) given in a u64
+ * with high bits set. */
+static void test_argument_edges(void **state)
+{
+	(void)state;
+	const s64 max = 0x7fffffffffffffffLL;
+	long f = S3(open, "/edge", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(f >= 0);
+	assert_int_equal(S3(write, f, "abcdef", 6), 6);
+	assert_int_equal(S3(lseek, f, 5, SEEK_SET), 5);
+	assert_int_equal(S3(lseek, f, max, SEEK_END), -EINVAL);
+	assert_int_equal(S3(lseek, f, max, SEEK_CUR), -EINVAL);
+	assert_int_equal(S3(lseek, f, -1, 4 /* SEEK_HOLE */), -ENXIO);
+	assert_int_equal(S3(lseek, f, -1, 3 /* SEEK_DATA */), -ENXIO);
+	assert_int_equal(S3(lseek, f, 0, SEEK_CUR), 5);
+	/* timeouts far beyond 2^63 ns: saturated, and a ready fd answers */
+	int p[2];
+	assert_int_equal(S1(pipe, p), 0);
+	struct pollfd pf = { p[1], POLLOUT, 0 };
+	struct timespec huge = { max, 999999999 };
+	assert_int_equal(S5(ppoll, &pf, 1, &huge, NULL, 0), 1);
+	fd_set wr;
+	FD_ZERO(&wr);
+	FD_SET(p[1], &wr);
+	struct timeval htv = { max, 999999 };
+	assert_int_equal(S5(select, p[1] + 1, NULL, &wr, NULL, &htv), 1);
+	FD_ZERO(&wr);
+	FD_SET(p[1], &wr);
+	assert_int_equal(sc(SYS_pselect6, (u64)(p[1] + 1), 0, U(&wr), 0, U(&huge), 0), 1);
+	/* 32-bit arguments */
+	assert_int_equal(S3(poll, &pf, (1ULL << 32) | 1, 0), 1);
+	assert_int_equal(S2(symlink, "/edge", "/edgelink"), 0);
+	char b[16];
+	memset(b, 'X', sizeof(b));
+	assert_int_equal(S3(readlink, "/edgelink", b, (1ULL << 32) | 3), 3);
+	assert_memory_equal(b, "/edXXX", 6);
+	long d = S2(open, "/", O_RDONLY | O_DIRECTORY);
+	char dents[512];
+	assert_int_equal(S3(getdents64, d, dents, (1ULL << 32) | 1), -EINVAL);
+	long g = S3(fcntl, f, F_DUPFD, (1ULL << 32) | 40);
+	assert_true(g >= 40);
+	(void)S1(close, g);
+	(void)S1(close, d);
+	(void)S1(close, p[0]);
+	(void)S1(close, p[1]);
+	(void)S1(close, f);
+	assert_int_equal(S1(unlink, "/edgelink"), 0);
+	assert_int_equal(S1(unlink, "/edge"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_pipes),
 		cmocka_unit_test(test_poll_select_sendfile),
 		cmocka_unit_test(test_fifo),
+		cmocka_unit_test(test_argument_edges),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
