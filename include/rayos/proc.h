@@ -34,6 +34,9 @@ bool signal_pending(void);
  * -ESRCH. To a single process: proc_kill(pid, sig). */
 int proc_signal_pgrp(int pgid, int sig);
 int proc_kill(int pid, int sig);
+/* Send sig to the process that live user thread tid belongs to: 0 or
+ * -ESRCH. Safe with only a reference to the thread (thread_get). */
+int proc_kill_thread_group(u32 tid, int sig);
 /* The current thread's user-mode fault could not be resolved: deliver
  * SIGSEGV (si_addr = addr) — called by the #PF handler, returns to it. */
 void proc_fault_signal(u64 addr, u32 err);

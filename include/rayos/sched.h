@@ -367,6 +367,13 @@ struct thread {
 	/* lifetime */
 	int exit_code;
 	struct list_head all;   /* in the list of all threads (thread_lock) */
+	/* references (atomic, __atomic builtins; thread_get/thread_put): one
+	 * owned by its joiner (the reaper for a detached thread), dropped by
+	 * join/reap, plus one per thread_get(). A thread on the list of all
+	 * threads always holds the owner's, so a lookup under thread_lock
+	 * may take one; the struct, arch context and stack are freed by the
+	 * last put. */
+	u32 refs;
 	void *wait_private;     /* owned by whatever the thread sleeps on */
 	/* priority inheritance (kernel/sync/mutex.c): pi_lock protects */
 	struct mutex *pi_blocked_on;  /* PI/ceiling mutex it waits for */
