@@ -53,6 +53,10 @@ struct timer_event {
 };
 void timer_arm(struct timer_event *ev, u64 deadline_ns);
 void timer_cancel(struct timer_event *ev);
+/* timer_cancel, then wait until a run of ev's callback that had already
+ * begun (on any CPU) has returned: afterwards ev's memory may be freed, as
+ * long as nothing arms it again. Thread context; never from ev's callback. */
+void timer_cancel_sync(struct timer_event *ev);
 /* Called by the arch timer interrupt: runs expired events, returns the next
  * deadline (0 = none) for the arch to program. */
 u64 timer_expire(u64 now_ns);

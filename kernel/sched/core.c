@@ -48,6 +48,14 @@
  * (thread_find, thread_with) and use the thread after dropping the lock;
  * the last thread_put frees the struct, arch context and stack. A thread
  * found dead under its rq->lock refuses scheduling changes (-ESRCH).
+ * Freeing a dead thread waits for the CPU to be off it: join and the
+ * reapers claim it only once on_cpu is clear, and finish_switch reads prev
+ * before clearing on_cpu, its last touch of prev; release_owner waits for
+ * a sleep-timer callback still in thread_wake (timer_cancel_sync). The
+ * stack's vmalloc area is unmapped and flushed from every CPU's TLB before
+ * its pages or its address are reused (mm/vmalloc.c): a CPU that kept an
+ * old translation would start the next thread given that address on the
+ * old page (once seen as a new thread starting on zeros, RIP 0).
  *
  * Lock order: two run queues by ascending CPU number; rq->lock before
  * timer locks and before deadline.c's dl_bw_lock (innermost); thread_lock
@@ -364,9 +372,10 @@ static void finish_switch(void)
 	struct rq *rq = this_cpu()->rq;
 	struct thread *prev = rq->prev_thread, *mig = rq->migrate_thread;
 	rq->prev_thread = rq->migrate_thread = NULL;
-	if (prev)
-		WRITE_ONCE(prev->on_cpu, false);
+	/* read before on_cpu goes: a dead prev may be freed from then on */
 	bool prev_dead = prev && prev->state == THREAD_DEAD;
+	if (prev)
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	arm_slice_timer(rq);
 	dl_push_waiting(rq);
 	spin_unlock(&rq->lock);
@@ -669,10 +678,12 @@ static bool claim_locked(struct thread *t)
 	return true;
 }
 
-/* After a successful claim: drop the owner's reference. */
+/* After a successful claim: drop the owner's reference. Only t arms its
+ * sleep timer, so once dead it stays unarmed, but a firing may still be in
+ * thread_wake(t) on another CPU: wait for it before t can be freed. */
 static void release_owner(struct thread *t)
 {
-	timer_cancel(&t->sleep_timer);
+	timer_cancel_sync(&t->sleep_timer);
 	thread_put(t);
 }
 
