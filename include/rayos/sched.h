@@ -339,6 +339,9 @@ struct thread {
 	u32 cpu;                /* CPU whose run queue holds it, or last ran on */
 	cpumask_t affinity;
 	bool on_rq;
+	bool migrating;         /* dequeued by schedule() to move to a CPU it may
+				 * run on (rq->migrate_thread), not queued again
+				 * yet: a wake-up only makes it runnable */
 	bool throttled;         /* queued but held by its class: not counted in
 				 * nr_running (rq_throttle/rq_unthrottle) */
 	struct dl_entity dl;

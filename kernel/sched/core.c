@@ -11,6 +11,11 @@
  * CPUs: only threads with on_cpu clear are moved between run queues, and a
  * thread woken while on_cpu is still set goes back on its own CPU's queue.
  * __schedule never drops rq->lock between dequeuing prev and the switch.
+ * A prev that may no longer run here (affinity) is dequeued and handed to
+ * finish_switch as rq->migrate_thread with migrating set; it is queued on
+ * an allowed CPU under both run-queue locks, and a wake-up in between
+ * (it may have been preempted while marking itself sleeping) only makes it
+ * runnable instead of queueing it twice.
  *
  * Sleeping: a thread sets its state to SLEEPING and calls schedule(); a
  * wake-up between the two only turns it RUNNABLE again (it is still on the
@@ -380,13 +385,16 @@ static void finish_switch(void)
 	dl_push_waiting(rq);
 	spin_unlock(&rq->lock);
 	if (mig) {
-		/* it may not run here any more: put it where it may */
+		/* it may not run here any more: put it where it may. Both
+		 * locks: mig->cpu is still this CPU, so a waker holds our
+		 * rq->lock while it looks at mig (and sees migrating). */
 		int target = select_cpu(mig);
 		struct rq *dst = &runqueues[target >= 0 ? target : (int)rq->cpu];
-		spin_lock(&dst->lock);
+		double_lock(rq, dst);
+		mig->migrating = false;
 		enqueue_and_preempt(dst, mig, false);
 		rq->nr_migrations++;
-		spin_unlock(&dst->lock);
+		double_unlock(rq, dst);
 	}
 	if (prev_dead)
 		wake_up_all(&join_wq);
@@ -488,7 +496,11 @@ static void __schedule(bool preempt)
 			if (prev->state == THREAD_DEAD)
 				sched_dl_leave(prev); /* releases its bandwidth */
 		} else if (!allowed(prev, rq->cpu)) {
+			/* off every queue until finish_switch requeues it: it
+			 * may be a preempted sleeper, and a wake-up meanwhile
+			 * must not queue it a second time (migrating) */
 			core_dequeue(rq, prev);
+			prev->migrating = true;
 			rq->migrate_thread = prev;
 		}
 	}
@@ -813,7 +825,8 @@ bool thread_wake(struct thread *t)
 		return false;
 	}
 	t->state = THREAD_RUNNABLE;
-	if (t->on_rq) { /* it has not switched out yet */
+	if (t->on_rq || t->migrating) { /* not switched out yet, or being moved:
+					 * whoever holds it queues it */
 		spin_unlock(&rq->lock);
 		arch_irq_restore(f);
 		return true;
