@@ -562,3 +562,73 @@ KTEST(sched, detached_threads_reaped_once)
 	KT_EXPECT_EQ(slab_errors_total(), errors); /* no double free reported */
 	kprintf("        # reap storm: %u detached threads, %u joins by two joiners\n", r.detached, r.joined);
 }
+
+/* A new thread is often given the stack address of the thread joined just
+ * before (vmalloc is first fit), on the CPU that thread ran on (idle, so
+ * preferred). If that CPU kept the old stack's translation (a TLB
+ * shootdown that skipped it because the joiner migrated in the middle of
+ * vfree), the new thread started on the old page: zeros, RIP 0. Here the
+ * joiner is moved between CPUs all the time while it creates and joins. */
+struct churn {
+	struct thread *joiner;
+	bool stop;
+	u32 rounds, bad;
+};
+
+static int churn_child(void *arg)
+{
+	return (int)(uintptr_t)arg; /* its exit code proves it started right */
+}
+
+static int churn_joiner(void *arg)
+{
+	struct churn *c = arg;
+	u64 end = clock_monotonic_ns() + 2 * NSEC_PER_SEC;
+	while (c->rounds < 3000 && clock_monotonic_ns() < end) {
+		int want = 1000 + (int)(c->rounds % 1000);
+		struct thread *th = kthread_create(churn_child, (void *)(uintptr_t)want, "churn");
+		if (!th)
+			break;
+		int code = -1;
+		if (thread_join(th, &code) || code != want)
+			c->bad++;
+		c->rounds++;
+	}
+	WRITE_ONCE(c->stop, true);
+	return 0;
+}
+
+static int churn_shaker(void *arg)
+{
+	struct churn *c = arg;
+	u32 n = online(), i = 0;
+	u64 end = clock_monotonic_ns() + 10 * NSEC_PER_SEC;
+	while (!READ_ONCE(c->stop) && clock_monotonic_ns() < end) {
+		i = i * 1103515245u + 12345u;
+		thread_set_affinity(c->joiner, (i >> 16) % 4 ? 1ULL << ((i >> 8) % n) : CPUMASK_ALL);
+		u64 until = clock_monotonic_ns() + (5 + (i >> 20) % 40) * NSEC_PER_USEC;
+		while (clock_monotonic_ns() < until)
+			arch_cpu_relax();
+	}
+	return 0;
+}
+
+KTEST(sched, new_threads_start_while_joiner_migrates)
+{
+	static struct churn c;
+	memset(&c, 0, sizeof(c));
+	if (online() < 2)
+		KT_SKIP("one CPU");
+	struct thread *j = kthread_create(churn_joiner, &c, "churn-join");
+	KT_ASSERT(j != NULL);
+	c.joiner = j;
+	struct thread *s = kthread_create(churn_shaker, &c, "churn-shake");
+	KT_EXPECT_EQ(thread_join(j, NULL), 0);
+	WRITE_ONCE(c.stop, true);
+	if (s)
+		KT_EXPECT_EQ(thread_join(s, NULL), 0);
+	KT_ASSERT(s != NULL);
+	KT_EXPECT_EQ(c.bad, 0);
+	KT_EXPECT(c.rounds >= 20); /* it did run (a loaded host may stall it) */
+	kprintf("        # churn: %u threads created and joined by a migrating joiner\n", c.rounds);
+}
