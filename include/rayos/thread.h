@@ -97,7 +97,7 @@ void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
 void schedule(void);
 /* Called by the arch on the way out of an interrupt. */
 void sched_irq_exit(void);
-static inline void preempt_disable(void) { this_cpu()->preempt_count++; barrier(); }
+static inline void preempt_disable(void) { this_cpu_preempt_inc(); barrier(); }
 static inline void preempt_enable(void) { barrier(); this_cpu()->preempt_count--; }
 /* Report (once per call site class) a sleep in atomic context. */
 void might_sleep(void);
