@@ -606,9 +606,7 @@ static int churn_shaker(void *arg)
 	while (!READ_ONCE(c->stop) && clock_monotonic_ns() < end) {
 		i = i * 1103515245u + 12345u;
 		thread_set_affinity(c->joiner, (i >> 16) % 4 ? 1ULL << ((i >> 8) % n) : CPUMASK_ALL);
-		u64 until = clock_monotonic_ns() + (5 + (i >> 20) % 40) * NSEC_PER_USEC;
-		while (clock_monotonic_ns() < until)
-			arch_cpu_relax();
+		thread_sleep_ns((5 + (i >> 20) % 40) * NSEC_PER_USEC); /* no CPU kept from the others */
 	}
 	return 0;
 }
@@ -629,6 +627,6 @@ KTEST(sched, new_threads_start_while_joiner_migrates)
 		KT_EXPECT_EQ(thread_join(s, NULL), 0);
 	KT_ASSERT(s != NULL);
 	KT_EXPECT_EQ(c.bad, 0);
-	KT_EXPECT(c.rounds >= 20); /* it did run (a loaded host may stall it) */
+	KT_EXPECT(c.rounds >= 10); /* it did run (a loaded host may stall it) */
 	kprintf("        # churn: %u threads created and joined by a migrating joiner\n", c.rounds);
 }
