@@ -15,11 +15,11 @@
  * Algorithms"). Portable: hosted tests drive it with a fake clocksource.
  *
  * Timer events live in per-CPU bases (an event fires on the CPU that armed
- * it). timer_cancel_sync also waits for a callback already running (each
- * base records the event whose callback it is running), so the memory
- * holding the event can be freed after it — provided the callback cannot
- * re-arm it by then. Locking: each base's lock (IRQ-safe) protects its list; leaf lock,
- * never two at once. */
+ * it). Locking: each base's lock (IRQ-safe) protects its list; leaf lock,
+ * never two at once. A base's running names the event whose callback it is
+ * running (set before the event is unlinked, cleared after the callback
+ * returns), so timer_cancel_sync can wait for a callback in flight before
+ * the event's owner frees it (Linux: hrtimer_cancel). */
 #include <rayos/time.h>
 #include <rayos/arch.h>
 #include <rayos/spinlock.h>
@@ -120,7 +120,7 @@ const struct timer_device *timer_device_current(void) { return tdev; }
 struct timer_base {
 	spinlock_t lock;
 	struct timer_event *head; /* lock; sorted by deadline */
-	struct timer_event *running; /* set under lock; the callback being run */
+	struct timer_event *running; /* __atomic: its callback runs now */
 };
 static struct timer_base bases[MAX_CPUS];
 
@@ -214,8 +214,9 @@ u64 timer_expire(u64 now)
 			spin_unlock_irqrestore(&b->lock, f);
 			return next;
 		}
+		/* running first: whoever sees ev unarmed then sees it running */
+		__atomic_store_n(&b->running, ev, __ATOMIC_SEQ_CST);
 		unlink_event(b, ev);
-		b->running = ev;
 		spin_unlock_irqrestore(&b->lock, f);
 		ev->fn(ev);
 		__atomic_store_n(&b->running, NULL, __ATOMIC_RELEASE);
@@ -225,6 +226,7 @@ u64 timer_expire(u64 now)
 void timer_cancel_sync(struct timer_event *ev)
 {
 	timer_cancel(ev);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (u32 c = 0; c < MAX_CPUS; c++)
 		while (__atomic_load_n(&bases[c].running, __ATOMIC_ACQUIRE) == ev)
 			arch_cpu_relax();

@@ -9,6 +9,10 @@
  * range is reserved under vmalloc_lock, then pages are allocated and mapped
  * without the lock; the area is visible to vmalloc_areas() only when ready.
  *
+ * Freeing unmaps first (arch_vm_unmap flushes every CPU's TLB) and only
+ * then returns the pages, and releases the virtual range last: an address
+ * is handed out again only when no CPU still translates it to an old page.
+ *
  * Locking: vmalloc_lock (IRQ-safe) protects the list and descriptors; it is
  * never held while allocating pages. */
 #include <rayos/mm.h>
@@ -94,18 +98,28 @@ static void release(struct vm_area *a)
 	spin_unlock_irqrestore(&vmalloc_lock, f);
 }
 
-/* Unmap and free the pages of [start, start+len). */
+/* Unmap and free the pages of [start, start+len): a batch at a time, each
+ * page freed only after arch_vm_unmap has flushed it from every CPU's TLB,
+ * so no CPU can reach a page through this area once it has a new owner. */
+#define UNMAP_BATCH 32
 static void unmap_free(u64 start, u64 len)
 {
-	for (u64 off = 0; off < len; off += PAGE_SIZE) {
-		u64 pa;
-		if (arch_vm_query(start + off, &pa, NULL, NULL))
-			continue;
-		struct page *p = pfn_to_page(pa >> PAGE_SHIFT);
-		if (p)
-			free_pages(p, 0);
+	for (u64 base = 0; base < len; base += UNMAP_BATCH * PAGE_SIZE) {
+		u64 chunk = len - base < UNMAP_BATCH * PAGE_SIZE ? len - base : UNMAP_BATCH * PAGE_SIZE;
+		struct page *batch[UNMAP_BATCH];
+		u32 n = 0;
+		for (u64 off = 0; off < chunk; off += PAGE_SIZE) {
+			u64 pa;
+			if (arch_vm_query(start + base + off, &pa, NULL, NULL))
+				continue;
+			struct page *p = pfn_to_page(pa >> PAGE_SHIFT);
+			if (p)
+				batch[n++] = p;
+		}
+		arch_vm_unmap(start + base, chunk);
+		for (u32 i = 0; i < n; i++)
+			free_pages(batch[i], 0);
 	}
-	arch_vm_unmap(start, len);
 }
 
 void *vmalloc_tagged(size_t size, const char *tag)

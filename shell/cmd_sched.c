@@ -338,8 +338,9 @@ static int parse_tid(const char *s, u32 *tid)
 static int do_stop(struct thread *t, void *ctx)
 {
 	(void)ctx;
-	if (t->proc) /* a user thread: its process gets SIGKILL */
-		return proc_kill(proc_pid_of(t->proc), 9) ? -ENOENT : 0;
+	if (t->proc) /* a user thread: its process gets SIGKILL (found by
+		      * id: the process may be reaped while we hold t) */
+		return proc_kill_thread_group(t->tid, 9) ? -ENOENT : 0;
 	if (t == current_thread() || t->policy == SCHED_IDLE)
 		return -EPERM;
 	thread_stop(t);

@@ -149,8 +149,16 @@ static u64 direct_map_end;
 
 void arch_vm_set_tlb_shootdown(void (*fn)(u64 va, u64 len)) { tlb_shootdown = fn; }
 
+/* Flush [va, va+len) here and, through tlb_shootdown, on every other CPU.
+ * Interrupts stay off throughout (the shootdown services incoming calls
+ * while it waits, as arch_upt_flush does): the caller is preemptible, and
+ * migrating between the local flush and the shootdown would make the CPU
+ * it lands on "this CPU" to the shootdown, which skips it although it never
+ * flushed — it would keep translations of pages already freed (a reused
+ * vmalloc address, e.g. a new thread's stack, then reads the old page). */
 static void flush_range(u64 va, u64 len)
 {
+	irqflags_t f = arch_irq_save();
 	if (len <= 64 * 4096) {
 		for (u64 off = 0; off < len; off += 4096)
 			invlpg(va + off);
@@ -162,6 +170,7 @@ static void flush_range(u64 va, u64 len)
 	}
 	if (tlb_shootdown)
 		tlb_shootdown(va, len);
+	arch_irq_restore(f);
 }
 
 static u64 prot_bits(unsigned prot)

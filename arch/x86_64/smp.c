@@ -14,7 +14,9 @@
  * IPIs: VEC_RESCHED only interrupts (the scheduler has set need_resched and
  * switches on the way out, sched_irq_exit); VEC_CALL runs a function on
  * another CPU and the sender waits for it. TLB shootdown (the hook of
- * paging.c) calls a flush on every other online CPU.
+ * paging.c) calls a flush on every other online CPU; paging.c runs it with
+ * interrupts off, so the caller cannot migrate between flushing its own
+ * TLB and choosing which CPUs are "other".
  *
  * Locking: one cross-CPU call at a time (call_busy, taken by CAS). A CPU
  * waiting for the slot or for its call to finish keeps serving calls aimed
@@ -132,6 +134,7 @@ static void flush_local(void *arg)
 	}
 }
 
+/* Interrupts off (flush_range): this_cpu() is the CPU that flushed itself. */
 static void tlb_shootdown(u64 va, u64 len)
 {
 	struct flush_range r = { va, len };

@@ -43,4 +43,20 @@ static inline struct cpu *this_cpu(void)
 #endif
 }
 
+/* preempt_count++ for spin_lock and preempt_disable: one instruction on
+ * this CPU's own struct cpu. As this_cpu()->preempt_count++ it was a load
+ * of the cpu pointer and then an add; a thread interrupted in between with
+ * the count still 0 may be preempted and moved, and then raised the count
+ * of the CPU it left (racing that CPU's own updates) while its new CPU
+ * stayed preemptible with the lock held. (The decrement is safe as it is:
+ * a count above 0 keeps the thread where it is.) */
+static inline void this_cpu_preempt_inc(void)
+{
+#ifdef RAYOS_HOSTED
+	cpus[0].preempt_count++;
+#else
+	__asm__ volatile("incl %%gs:%c0" ::"i"(__builtin_offsetof(struct cpu, preempt_count)) : "memory");
+#endif
+}
+
 #endif

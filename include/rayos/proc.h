@@ -50,6 +50,9 @@ int proc_kill(int pid, int sig);
  * such group exists, -EPERM when it is in another session; 0 in kernel
  * threads. */
 int proc_pgrp_check(int pgid);
+/* Send sig to the process that live user thread tid belongs to: 0 or
+ * -ESRCH. Safe with only a reference to the thread (thread_get). */
+int proc_kill_thread_group(u32 tid, int sig);
 /* The current thread's user-mode fault could not be resolved: deliver
  * SIGSEGV (si_addr = addr) — called by the #PF handler, returns to it. */
 void proc_fault_signal(u64 addr, u32 err);

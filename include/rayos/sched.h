@@ -339,6 +339,9 @@ struct thread {
 	u32 cpu;                /* CPU whose run queue holds it, or last ran on */
 	cpumask_t affinity;
 	bool on_rq;
+	bool migrating;         /* dequeued by schedule() to move to a CPU it may
+				 * run on (rq->migrate_thread), not queued again
+				 * yet: a wake-up only makes it runnable */
 	bool throttled;         /* queued but held by its class: not counted in
 				 * nr_running (rq_throttle/rq_unthrottle) */
 	struct dl_entity dl;
@@ -367,6 +370,13 @@ struct thread {
 	/* lifetime */
 	int exit_code;
 	struct list_head all;   /* in the list of all threads (thread_lock) */
+	/* references (atomic, __atomic builtins; thread_get/thread_put): one
+	 * owned by its joiner (the reaper for a detached thread), dropped by
+	 * join/reap, plus one per thread_get(). A thread on the list of all
+	 * threads always holds the owner's, so a lookup under thread_lock
+	 * may take one; the struct, arch context and stack are freed by the
+	 * last put. */
+	u32 refs;
 	void *wait_private;     /* owned by whatever the thread sleeps on */
 	/* priority inheritance (kernel/sync/mutex.c): pi_lock protects */
 	struct mutex *pi_blocked_on;  /* PI/ceiling mutex it waits for */

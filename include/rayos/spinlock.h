@@ -47,7 +47,7 @@ static inline void spin_lock_init(spinlock_t *l, const char *name)
 
 static inline void spin_lock(spinlock_t *l)
 {
-	this_cpu()->preempt_count++;
+	this_cpu_preempt_inc();
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 #ifdef CONFIG_LOCKDEP
 	lockdep_spin_acquire(&l->dep_map);

@@ -4,7 +4,16 @@
  * A thread is created runnable, runs entry(arg), and ends by returning or
  * calling thread_exit(). Unless detached, somebody must thread_join() it,
  * which frees it. thread_stop() asks a thread to stop (it must poll
- * thread_should_stop()); kernel threads are never killed asynchronously. */
+ * thread_should_stop()); kernel threads are never killed asynchronously.
+ *
+ * Lifetime: a thread is reference counted (struct thread.refs). Its joiner
+ * (or, for a detached thread, the reaper) owns one reference and drops it
+ * at join/reap, which also takes the thread off the list of all threads
+ * (so no lookup by id finds it any more). Anyone else who keeps a pointer
+ * past a lock takes a reference with thread_get() (thread_find() for a
+ * lookup by id) and drops it with thread_put(); the memory goes with the
+ * last reference. A referenced thread may have exited or been joined:
+ * scheduling calls on it fail with -ESRCH, reads see its last state. */
 #ifndef RAYOS_THREAD_H
 #define RAYOS_THREAD_H
 #include <rayos/sched.h>
@@ -25,6 +34,10 @@ void thread_sleep_ns(u64 ns);
 /* Sleep until clock_monotonic_ns() >= deadline (absolute). */
 void thread_sleep_until(u64 deadline);
 bool thread_wake(struct thread *t);
+/* Make t, if it runs on another CPU now, enter the kernel soon (an IPI;
+ * a CPU running one thread has no tick): a user thread then sees a kill
+ * or a signal on its way back to user mode (Linux: kick_process). */
+void thread_kick(struct thread *t);
 void thread_stop(struct thread *t);
 bool thread_should_stop(void);
 int thread_set_affinity(struct thread *t, cpumask_t mask);
@@ -66,8 +79,17 @@ int thread_get_deadline(struct thread *t, struct sched_dl_info *info);
 int sched_dl_set_policy(u32 cpu, const char *name);
 const char *thread_state_name(enum thread_state s);
 
-/* Look a thread up by id and call fn on it with the thread list locked;
- * -ENOENT when there is none. */
+/* Take a reference: the caller must already hold one (or hold the list
+ * of threads locked with t on it, as thread_find does). */
+void thread_get(struct thread *t);
+/* Drop a reference; the last one frees the thread. Thread context. */
+void thread_put(struct thread *t);
+/* The live (not exited) thread with id tid, referenced (thread_put it),
+ * or NULL. */
+struct thread *thread_find(u32 tid);
+/* Look a live thread up by id and call fn on it, holding a reference for
+ * the call (no lock held: fn may sleep); fn's result, or -ENOENT when
+ * there is none. The thread may exit or be joined while fn runs. */
 int thread_with(u32 tid, int (*fn)(struct thread *t, void *ctx), void *ctx);
 /* Visit every thread (thread list locked: fn must not sleep). */
 void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
@@ -75,7 +97,7 @@ void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
 void schedule(void);
 /* Called by the arch on the way out of an interrupt. */
 void sched_irq_exit(void);
-static inline void preempt_disable(void) { this_cpu()->preempt_count++; barrier(); }
+static inline void preempt_disable(void) { this_cpu_preempt_inc(); barrier(); }
 static inline void preempt_enable(void) { barrier(); this_cpu()->preempt_count--; }
 /* Report (once per call site class) a sleep in atomic context. */
 void might_sleep(void);

@@ -1,7 +1,8 @@
 /* ktests/mm.c — in-kernel tests of the page allocator and kernel virtual
  * memory (suite mm): stress across orders, fragmentation then recovery,
  * out-of-memory behaviour, bad-free detection, W^X, read-only kernel text,
- * non-executable data, vmalloc guard pages. Every test checks the zones'
+ * non-executable data, vmalloc guard pages, vfree's TLB shootdown reaching
+ * every CPU while the freeing thread migrates. Every test checks the zones'
  * invariants and that free memory is back where it was when it ends. */
 #include <rayos/ktest.h>
 #include <rayos/metrics.h>
@@ -9,6 +10,9 @@
 #include <rayos/vm.h>
 #include <rayos/string.h>
 #include <rayos/printf.h>
+#include <rayos/thread.h>
+#include <rayos/time.h>
+#include <rayos/arch.h>
 
 static u64 free_now(void)
 {
@@ -40,6 +44,161 @@ static u64 rnd(void)
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;
 	return rng_state;
+}
+
+/* ---- vfree's TLB shootdown against a migrating caller ----
+ * (First in the file: tests run in reverse order, so this runs last and the
+ * thread caches it fills do not disturb the free-page counts of the others.)
+ * vfree unmaps and flushes the local TLB, then asks every other CPU to
+ * flush. If the caller migrates in between (it is preemptible), the CPU it
+ * lands on is taken for "this CPU" and skipped although it never flushed:
+ * it keeps the old translation, and when the address is handed out again
+ * (first fit: at once) that CPU reads the old page through it. A new
+ * thread's stack read that way starts the thread on zeros (RIP 0).
+ *
+ * One reader per CPU, pinned, caches the translation of a page, the freer
+ * frees it and maps a new page at the same address, and every reader must
+ * see the new contents; a shaker keeps moving the freer between CPUs
+ * (thread_set_affinity), so it migrates at arbitrary points of vfree. */
+
+#define SHOOT_READERS 8
+
+struct shoot {
+	u64 *volatile ptr;  /* published page, mapped while readers may read */
+	u64 expect;
+	u32 round;          /* __atomic: a new ptr/expect to read */
+	u32 acks;           /* __atomic: readers done with this round */
+	bool stop;
+	u32 stale;          /* reads of an old page (__atomic) */
+	u64 stale_seen;
+	struct thread *freer;
+};
+
+static int shoot_reader(void *arg)
+{
+	struct shoot *s = arg;
+	u32 last = 0;
+	u64 end = clock_monotonic_ns() + 20 * NSEC_PER_SEC;
+	while (!READ_ONCE(s->stop) && clock_monotonic_ns() < end) {
+		u32 r = __atomic_load_n(&s->round, __ATOMIC_ACQUIRE);
+		if (r == last) {
+			thread_sleep_ns(20 * NSEC_PER_USEC);
+			continue;
+		}
+		u64 v = READ_ONCE(*s->ptr); /* mapped until every reader acks */
+		if (v != s->expect) {
+			__atomic_fetch_add(&s->stale, 1, __ATOMIC_RELAXED);
+			s->stale_seen = v;
+		}
+		last = r;
+		__atomic_fetch_add(&s->acks, 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static int shoot_shaker(void *arg)
+{
+	struct shoot *s = arg;
+	u32 n = nr_cpus_online;
+	u64 end = clock_monotonic_ns() + 20 * NSEC_PER_SEC;
+	for (u32 i = 0; !READ_ONCE(s->stop) && clock_monotonic_ns() < end; i++) {
+		thread_set_affinity(s->freer, (1ULL << (rnd() % n)) | (i % 4 ? 0 : CPUMASK_ALL));
+		thread_sleep_ns((5 + rnd() % 40) * NSEC_PER_USEC); /* no CPU kept from the others */
+	}
+	return 0;
+}
+
+/* Publish p (contents v) and wait until every reader has read it. */
+static bool shoot_publish(struct shoot *s, u64 *p, u64 v, u32 nreaders)
+{
+	s->ptr = p;
+	s->expect = v;
+	__atomic_store_n(&s->acks, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->round, 1, __ATOMIC_RELEASE);
+	u64 end = clock_monotonic_ns() + 2 * NSEC_PER_SEC;
+	while (__atomic_load_n(&s->acks, __ATOMIC_ACQUIRE) < nreaders) {
+		if (clock_monotonic_ns() > end)
+			return false;
+		thread_yield(); /* a reader may wait for this CPU */
+	}
+	return true;
+}
+
+struct shoot_result {
+	struct shoot *s;
+	u32 nreaders, rounds, reused;
+	bool timed_out;
+};
+
+static int shoot_freer(void *arg)
+{
+	struct shoot_result *res = arg;
+	struct shoot *s = res->s;
+	u64 end = clock_monotonic_ns() + 3 * NSEC_PER_SEC;
+	while (res->rounds < 4000 && clock_monotonic_ns() < end) {
+		u64 *p = vmalloc(PAGE_SIZE);
+		if (!p)
+			break;
+		u64 tag = 0x5ca1ab1e00000000ULL | res->rounds;
+		*p = tag;
+		bool ok = shoot_publish(s, p, tag, res->nreaders); /* readers cache p's page */
+		vfree(p);
+		u64 *q = ok ? vmalloc(PAGE_SIZE) : NULL;
+		if (q) {
+			*q = ~tag;
+			res->reused += q == p;
+			ok = shoot_publish(s, q, ~tag, res->nreaders); /* same address, new page */
+			vfree(q);
+		}
+		if (!ok) {
+			res->timed_out = true;
+			break;
+		}
+		res->rounds++;
+	}
+	WRITE_ONCE(s->stop, true);
+	return 0;
+}
+
+KTEST(mm, vfree_flushes_every_cpu_while_caller_migrates)
+{
+	static struct shoot s;
+	static struct shoot_result res;
+	memset(&s, 0, sizeof(s));
+	memset(&res, 0, sizeof(res));
+	u32 n = nr_cpus_online;
+	if (n < 2)
+		KT_SKIP("one CPU: nothing to shoot down");
+	if (n > SHOOT_READERS)
+		n = SHOOT_READERS;
+	struct thread *readers[SHOOT_READERS] = { 0 };
+	res.s = &s;
+	for (u32 c = 0; c < n; c++)
+		if ((readers[c] = kthread_create_on(shoot_reader, &s, "shoot-read", 1ULL << c)))
+			res.nreaders++;
+	struct thread *freer = res.nreaders == n ? kthread_create(shoot_freer, &res, "shoot-free") : NULL;
+	s.freer = freer;
+	struct thread *shaker = freer ? kthread_create(shoot_shaker, &s, "shoot-shake") : NULL;
+	if (!freer)
+		WRITE_ONCE(s.stop, true);
+	if (freer)
+		KT_EXPECT_EQ(thread_join(freer, NULL), 0);
+	WRITE_ONCE(s.stop, true);
+	if (shaker)
+		KT_EXPECT_EQ(thread_join(shaker, NULL), 0);
+	for (u32 c = 0; c < n; c++)
+		if (readers[c])
+			thread_join(readers[c], NULL);
+	KT_ASSERT(res.nreaders == n && freer != NULL && shaker != NULL);
+	KT_EXPECT(!res.timed_out);
+	KT_EXPECT(res.rounds >= 5);   /* it did run (a loaded host may stall it) */
+	KT_EXPECT(res.reused > 0);    /* the address came back: the case tested */
+	t->checks++;
+	if (s.stale)
+		ktest_fail(t, __FILE__, __LINE__, "%u reads through a stale TLB entry after vfree (read %#llx)",
+			   s.stale, (unsigned long long)s.stale_seen);
+	kprintf("        # shootdown: %u rounds, %u with the address reused, %u stale reads\n", res.rounds,
+		res.reused, s.stale);
 }
 
 #define NLIVE 256
@@ -254,3 +413,4 @@ KTEST(mm, totals_match_memory_map)
 	/* all but the kernel image, first MiB and boot allocations is managed */
 	KT_EXPECT(s.total_bytes - managed < s.total_bytes / 16 + (4u << 20));
 }
+

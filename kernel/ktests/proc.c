@@ -19,7 +19,7 @@
 extern const u8 uprog_hello[], uprog_hello_end[], uprog_fault[], uprog_fault_end[];
 extern const u8 uprog_enosys[], uprog_enosys_end[], uprog_fork[], uprog_fork_end[];
 extern const u8 uprog_signal[], uprog_signal_end[], uprog_thread[], uprog_thread_end[];
-extern const u8 uprog_badreturn[], uprog_badreturn_end[];
+extern const u8 uprog_badreturn[], uprog_badreturn_end[], uprog_spin[], uprog_spin_end[];
 
 struct uprog {
 	const u8 *start, *end;
@@ -139,4 +139,29 @@ KTEST(proc, sigreturn_to_noncanonical_rip_is_sigsegv)
 	KT_EXPECT_EQ(st, 11 | 0x80);
 	st = run_prog(uprog_fork, uprog_fork_end, "fork"); /* and the kernel goes on */
 	KT_EXPECT_EQ(st, 0);
+}
+
+/* The shell's kill of a user thread holds only a reference to the thread
+ * (thread_with), so it finds the process by thread id under the process
+ * lock: proc_kill_thread_group. */
+KTEST(proc, kill_thread_group_by_tid)
+{
+	if (!have_uvm())
+		KT_SKIP("no address spaces (uvm) in this build");
+	struct uprog p = { uprog_spin, uprog_spin_end };
+	struct proc_spawn a = { .setup = setup, .ctx = &p, .name = "spin", .console = true };
+	int pid = proc_spawn(&a);
+	KT_ASSERT(pid > 0);
+	int r = proc_kill_thread_group((u32)pid, 9); /* its main thread's id is the pid */
+	KT_EXPECT_EQ(r, 0);
+	int status = -1;
+	int w = proc_wait_kernel(pid, &status, WAIT_NS);
+	KT_EXPECT_EQ(w, 0);
+	KT_EXPECT_EQ(status, 9); /* killed by SIGKILL */
+	if (w == -ETIMEDOUT) { /* not killed: do not leave it spinning */
+		proc_kill(pid, 9);
+		proc_wait_kernel(pid, &status, WAIT_NS);
+	}
+	KT_EXPECT_EQ(proc_kill_thread_group((u32)pid, 9), -ESRCH); /* reaped */
+	KT_EXPECT_EQ(proc_kill_thread_group(0xfffffff0u, 9), -ESRCH);
 }

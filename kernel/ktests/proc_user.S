@@ -193,3 +193,10 @@ uprog_badreturn:
 	syscall
 	EXIT 1                       /* not reached */
 uprog_badreturn_end:
+
+/* spins until killed (proc.kill_thread_group_by_tid) */
+	.globl uprog_spin, uprog_spin_end
+uprog_spin:
+	pause
+	jmp uprog_spin
+uprog_spin_end:

@@ -7,6 +7,9 @@
 #include <rayos/thread.h>
 #include <rayos/time.h>
 #include <rayos/printf.h>
+#include <rayos/string.h>
+#include <rayos/arch.h>
+#include <rayos/mm.h>
 
 #define MAXT 16
 
@@ -364,4 +367,283 @@ KTEST(sched, sleep_precision)
 	u64 d = clock_monotonic_ns() - t0;
 	KT_EXPECT(d >= 5 * NSEC_PER_MSEC);
 	KT_EXPECT(d < 30 * NSEC_PER_MSEC);
+}
+
+/* ---- thread lifetime: thread_with against a concurrent join ----
+ * thread_with() used to drop thread_lock before calling fn, so a join
+ * meanwhile freed the thread under fn (use-after-free; with slab_debug
+ * the freed struct reads as poison). A reference now keeps it. */
+
+struct with_race {
+	u32 tid;
+	struct thread *seen;
+	bool inside, joined;
+	u32 tid_after;     /* t->tid, read by fn after the join */
+	char name_after[16];
+	int nice_after;    /* thread_set_nice on the joined thread */
+};
+
+static int victim_fn(void *arg)
+{
+	(void)arg;
+	u64 end = clock_monotonic_ns() + 10 * NSEC_PER_SEC;
+	while (!thread_should_stop() && clock_monotonic_ns() < end)
+		thread_sleep_ns(NSEC_PER_MSEC);
+	return 7;
+}
+
+static int hold_across_join(struct thread *th, void *ctx)
+{
+	struct with_race *w = ctx;
+	w->seen = th;
+	WRITE_ONCE(w->inside, true);
+	u64 end = clock_monotonic_ns() + 5 * NSEC_PER_SEC;
+	while (!READ_ONCE(w->joined) && clock_monotonic_ns() < end)
+		thread_sleep_ns(NSEC_PER_MSEC);
+	w->tid_after = READ_ONCE(th->tid);
+	memcpy(w->name_after, th->name, sizeof(w->name_after));
+	w->name_after[sizeof(w->name_after) - 1] = 0;
+	/* only on the real thread: on freed memory it would follow poison */
+	w->nice_after = w->tid_after == w->tid ? thread_set_nice(th, 5) : 1;
+	return 0;
+}
+
+static int with_caller(void *arg)
+{
+	struct with_race *w = arg;
+	return thread_with(w->tid, hold_across_join, w);
+}
+
+static int never_called(struct thread *th, void *ctx)
+{
+	(void)th;
+	(void)ctx;
+	return 1;
+}
+
+KTEST(sched, thread_with_holds_thread_across_join)
+{
+	static struct with_race w;
+	memset(&w, 0, sizeof(w));
+	struct thread *v = kthread_create(victim_fn, NULL, "victim");
+	KT_ASSERT(v != NULL);
+	w.tid = v->tid;
+	struct thread *c = kthread_create(with_caller, &w, "with");
+	if (!c) {
+		thread_stop(v);
+		thread_join(v, NULL);
+		KT_ASSERT(c != NULL);
+	}
+	u64 end = clock_monotonic_ns() + 5 * NSEC_PER_SEC;
+	while (!READ_ONCE(w.inside) && clock_monotonic_ns() < end)
+		thread_sleep_ns(NSEC_PER_MSEC);
+	KT_EXPECT(READ_ONCE(w.inside));
+	KT_EXPECT(w.seen == v);
+	/* join the target while fn still uses it */
+	thread_stop(v);
+	int code = -1;
+	KT_EXPECT_EQ(thread_join(v, &code), 0);
+	KT_EXPECT_EQ(code, 7);
+	/* joined: off the list, no lookup finds it */
+	struct thread *again = thread_find(w.tid);
+	KT_EXPECT(again == NULL);
+	if (again)
+		thread_put(again);
+	KT_EXPECT_EQ(thread_with(w.tid, never_called, NULL), -ENOENT);
+	WRITE_ONCE(w.joined, true);
+	int rc = -1;
+	KT_EXPECT_EQ(thread_join(c, &rc), 0);
+	KT_EXPECT_EQ(rc, 0);
+	/* fn still saw the thread, not freed memory, and a scheduling change
+	 * on a thread that is gone is refused */
+	KT_EXPECT_EQ(w.tid_after, w.tid);
+	KT_EXPECT_STR(w.name_after, "victim");
+	KT_EXPECT_EQ(w.nice_after, -ESRCH);
+}
+
+/* Stress: one thread calls thread_with on short-lived threads over and
+ * over while this one joins them. */
+struct with_storm {
+	u32 tid;           /* the target of this round; 0 between rounds */
+	bool stop;
+	u32 calls, bad;    /* fn calls; calls that found t->tid changed */
+	u32 bad_tid;
+};
+
+static int storm_check(struct thread *th, void *ctx)
+{
+	struct with_storm *s = ctx;
+	u32 want = READ_ONCE(th->tid);
+	u64 spin_end = clock_monotonic_ns() + 20 * NSEC_PER_USEC;
+	while (clock_monotonic_ns() < spin_end)
+		arch_cpu_relax();
+	(void)thread_cpu_ns(th); /* follows th->cpu to a run queue */
+	u32 now = READ_ONCE(th->tid);
+	s->calls++;
+	if (now != want) {
+		s->bad++;
+		s->bad_tid = now;
+	}
+	return 0;
+}
+
+static int storm_caller(void *arg)
+{
+	struct with_storm *s = arg;
+	u64 end = clock_monotonic_ns() + 10 * NSEC_PER_SEC;
+	while (!READ_ONCE(s->stop) && clock_monotonic_ns() < end) {
+		u32 tid = READ_ONCE(s->tid);
+		if (!tid || thread_with(tid, storm_check, s) == -ENOENT)
+			thread_yield();
+	}
+	return 0;
+}
+
+static int short_lived(void *arg)
+{
+	u64 end = clock_monotonic_ns() + (u64)(uintptr_t)arg * NSEC_PER_USEC;
+	while (clock_monotonic_ns() < end)
+		arch_cpu_relax();
+	return 0;
+}
+
+KTEST(sched, thread_with_races_join)
+{
+	static struct with_storm s;
+	memset(&s, 0, sizeof(s));
+	struct thread *c = kthread_create(storm_caller, &s, "storm");
+	KT_ASSERT(c != NULL);
+	u32 rounds = 0;
+	u64 end = clock_monotonic_ns() + 2 * NSEC_PER_SEC;
+	while (rounds < 300 && clock_monotonic_ns() < end) {
+		struct thread *v = kthread_create(short_lived, (void *)(uintptr_t)(50 + rounds % 7 * 30), "short");
+		if (!v)
+			break;
+		WRITE_ONCE(s.tid, v->tid);
+		thread_join(v, NULL);
+		WRITE_ONCE(s.tid, 0);
+		rounds++;
+	}
+	WRITE_ONCE(s.stop, true);
+	KT_EXPECT_EQ(thread_join(c, NULL), 0);
+	KT_EXPECT(rounds >= 20);
+	t->checks++;
+	if (s.bad)
+		ktest_fail(t, __FILE__, __LINE__, "%u of %u thread_with calls saw the thread freed (tid %#x)", s.bad,
+			   s.calls, s.bad_tid);
+	kprintf("        # thread_with storm: %u rounds, %u calls on a thread being joined\n", rounds, s.calls);
+}
+
+/* Any joiner reaps the dead detached threads it finds: two joiners at
+ * once (and thread_detach of a thread already dead) must claim each one
+ * exactly once, or it is freed twice. */
+struct reap_storm {
+	bool stop;
+	u32 detached, joined;
+};
+
+static int reap_joiner(void *arg)
+{
+	struct reap_storm *r = arg;
+	u64 end = clock_monotonic_ns() + 10 * NSEC_PER_SEC;
+	while (!READ_ONCE(r->stop) && clock_monotonic_ns() < end) {
+		struct thread *d = kthread_create(short_lived, (void *)(uintptr_t)20, "detached");
+		if (d) {
+			thread_detach(d);
+			__atomic_fetch_add(&r->detached, 1, __ATOMIC_RELAXED);
+		}
+		struct thread *j = kthread_create(short_lived, (void *)(uintptr_t)10, "joined");
+		if (j && !thread_join(j, NULL)) /* and reaps what it finds */
+			__atomic_fetch_add(&r->joined, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+KTEST(sched, detached_threads_reaped_once)
+{
+	static struct reap_storm r;
+	memset(&r, 0, sizeof(r));
+	u64 errors = slab_errors_total();
+	struct thread *a = kthread_create(reap_joiner, &r, "reaper-a");
+	struct thread *b = kthread_create(reap_joiner, &r, "reaper-b");
+	u64 end = clock_monotonic_ns() + 2 * NSEC_PER_SEC;
+	while (__atomic_load_n(&r.detached, __ATOMIC_RELAXED) < 500 && clock_monotonic_ns() < end)
+		thread_sleep_ns(10 * NSEC_PER_MSEC);
+	WRITE_ONCE(r.stop, true);
+	if (a)
+		KT_EXPECT_EQ(thread_join(a, NULL), 0);
+	if (b)
+		KT_EXPECT_EQ(thread_join(b, NULL), 0);
+	KT_ASSERT(a != NULL && b != NULL);
+	KT_EXPECT(r.detached >= 10); /* it did run (a loaded host may stall it) */
+	KT_EXPECT_EQ(slab_errors_total(), errors); /* no double free reported */
+	kprintf("        # reap storm: %u detached threads, %u joins by two joiners\n", r.detached, r.joined);
+}
+
+/* A new thread is often given the stack address of the thread joined just
+ * before (vmalloc is first fit), on the CPU that thread ran on (idle, so
+ * preferred). If that CPU kept the old stack's translation (a TLB
+ * shootdown that skipped it because the joiner migrated in the middle of
+ * vfree), the new thread started on the old page: zeros, RIP 0. Here the
+ * joiner is moved between CPUs all the time while it creates and joins. */
+struct churn {
+	struct thread *joiner;
+	bool stop;
+	u32 rounds, bad;
+};
+
+static int churn_child(void *arg)
+{
+	return (int)(uintptr_t)arg; /* its exit code proves it started right */
+}
+
+static int churn_joiner(void *arg)
+{
+	struct churn *c = arg;
+	u64 end = clock_monotonic_ns() + 2 * NSEC_PER_SEC;
+	while (c->rounds < 3000 && clock_monotonic_ns() < end) {
+		int want = 1000 + (int)(c->rounds % 1000);
+		struct thread *th = kthread_create(churn_child, (void *)(uintptr_t)want, "churn");
+		if (!th)
+			break;
+		int code = -1;
+		if (thread_join(th, &code) || code != want)
+			c->bad++;
+		c->rounds++;
+	}
+	WRITE_ONCE(c->stop, true);
+	return 0;
+}
+
+static int churn_shaker(void *arg)
+{
+	struct churn *c = arg;
+	u32 n = online(), i = 0;
+	u64 end = clock_monotonic_ns() + 10 * NSEC_PER_SEC;
+	while (!READ_ONCE(c->stop) && clock_monotonic_ns() < end) {
+		i = i * 1103515245u + 12345u;
+		thread_set_affinity(c->joiner, (i >> 16) % 4 ? 1ULL << ((i >> 8) % n) : CPUMASK_ALL);
+		thread_sleep_ns((5 + (i >> 20) % 40) * NSEC_PER_USEC); /* no CPU kept from the others */
+	}
+	return 0;
+}
+
+KTEST(sched, new_threads_start_while_joiner_migrates)
+{
+	static struct churn c;
+	memset(&c, 0, sizeof(c));
+	if (online() < 2)
+		KT_SKIP("one CPU");
+	struct thread *j = kthread_create(churn_joiner, &c, "churn-join");
+	KT_ASSERT(j != NULL);
+	c.joiner = j;
+	struct thread *s = kthread_create(churn_shaker, &c, "churn-shake");
+	KT_EXPECT_EQ(thread_join(j, NULL), 0);
+	WRITE_ONCE(c.stop, true);
+	if (s)
+		KT_EXPECT_EQ(thread_join(s, NULL), 0);
+	KT_ASSERT(s != NULL);
+	KT_EXPECT_EQ(c.bad, 0);
+	KT_EXPECT(c.rounds >= 10); /* it did run (a loaded host may stall it) */
+	kprintf("        # churn: %u threads created and joined by a migrating joiner\n", c.rounds);
 }

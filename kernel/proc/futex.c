@@ -282,17 +282,11 @@ static long sys_get_robust_list(u64 tid, u64 uhead, u64 ulen)
 		head = current_uthread()->robust_list;
 	} else {
 		head = ~0ULL;
+		struct process *p;
 		irqflags_t f = spin_lock_irqsave(&proc_lock);
-		struct list_head *pos;
-		list_for_each(pos, &proc_all) {
-			struct process *p = list_entry(pos, struct process, all);
-			struct list_head *tp;
-			list_for_each(tp, &p->threads) {
-				struct uthread *ut = list_entry(tp, struct uthread, node);
-				if (!ut->dead && ut->t->tid == tid)
-					head = ut->robust_list;
-			}
-		}
+		struct uthread *ut = tid <= 0xffffffffu ? uthread_find(0, (u32)tid, &p) : NULL;
+		if (ut)
+			head = ut->robust_list;
 		spin_unlock_irqrestore(&proc_lock, f);
 		if (head == ~0ULL)
 			return -ESRCH;

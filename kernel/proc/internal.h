@@ -180,6 +180,9 @@ static inline struct uthread *current_uthread(void)
 
 /* process.c */
 struct process *proc_find(int pid);             /* proc_lock held */
+/* proc_lock held: the live uthread with thread id tid, in process tgid
+ * (any process when tgid <= 0); its process in *pp. NULL if none. */
+struct uthread *uthread_find(int tgid, u32 tid, struct process **pp);
 int proc_nr_user_threads(void);
 void proc_release_thread(struct uthread *ut);   /* last act of an exiting thread */
 __noreturn void proc_exit_thread(void);         /* current thread ends (killed or exit) */

@@ -124,6 +124,25 @@ struct process *proc_find(int pid)
 	return NULL;
 }
 
+struct uthread *uthread_find(int tgid, u32 tid, struct process **pp)
+{
+	struct list_head *pos;
+	list_for_each(pos, &proc_all) {
+		struct process *p = list_entry(pos, struct process, all);
+		if (tgid > 0 && p->pid != tgid)
+			continue;
+		struct list_head *tp;
+		list_for_each(tp, &p->threads) {
+			struct uthread *ut = list_entry(tp, struct uthread, node);
+			if (ut->t->tid == tid && !ut->dead) {
+				*pp = p;
+				return ut;
+			}
+		}
+	}
+	return NULL;
+}
+
 int proc_count(void)
 {
 	int n = 0;
@@ -622,7 +641,8 @@ void proc_kill_threads(struct process *p, struct uthread *except)
 		struct uthread *ut = list_entry(pos, struct uthread, node);
 		if (ut != except && !ut->dead) {
 			ut->killed = true;
-			thread_wake(ut->t);
+			if (!thread_wake(ut->t))
+				thread_kick(ut->t); /* running user code */
 		}
 	}
 }

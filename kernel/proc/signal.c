@@ -92,8 +92,8 @@ static void wake_process(struct process *p)
 	struct list_head *pos;
 	list_for_each(pos, &p->threads) {
 		struct uthread *ut = list_entry(pos, struct uthread, node);
-		if (!ut->dead)
-			thread_wake(ut->t);
+		if (!ut->dead && !thread_wake(ut->t))
+			thread_kick(ut->t); /* running user code: deliver soon */
 	}
 }
 
@@ -144,7 +144,8 @@ int signal_send(struct process *p, struct uthread *ut, int sig, const struct ksi
 		if (!(ut->pending & SIGBIT(sig)))
 			ut->info[sig] = ki;
 		ut->pending |= SIGBIT(sig);
-		thread_wake(ut->t);
+		if (!thread_wake(ut->t))
+			thread_kick(ut->t); /* running user code: deliver soon */
 	} else {
 		if (!(p->shared_pending & SIGBIT(sig)))
 			p->shared_info[sig] = ki;
@@ -197,6 +198,18 @@ int proc_kill(int pid, int sig)
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
 	struct process *p = proc_find(pid);
 	int r = p ? signal_send(p, NULL, sig, &ki) : -ESRCH;
+	spin_unlock_irqrestore(&proc_lock, f);
+	return r;
+}
+
+int proc_kill_thread_group(u32 tid, int sig)
+{
+	/* by id under proc_lock: a caller holding only a thread reference
+	 * may not follow t->proc, which goes when the process is reaped */
+	struct ksiginfo ki = user_info(SI_USER);
+	struct process *p;
+	irqflags_t f = spin_lock_irqsave(&proc_lock);
+	int r = uthread_find(0, tid, &p) ? signal_send(p, NULL, sig, &ki) : -ESRCH;
 	spin_unlock_irqrestore(&proc_lock, f);
 	return r;
 }
@@ -722,23 +735,10 @@ static int thread_kill(int tgid, int tid, int sig)
 	if (sig < 0 || sig > NSIG || tid <= 0)
 		return -EINVAL;
 	struct ksiginfo ki = user_info(SI_TKILL);
-	int r = -ESRCH;
+	struct process *p;
 	irqflags_t f = spin_lock_irqsave(&proc_lock);
-	struct list_head *pos;
-	list_for_each(pos, &proc_all) {
-		struct process *p = list_entry(pos, struct process, all);
-		if (tgid > 0 && p->pid != tgid)
-			continue;
-		struct list_head *tp;
-		list_for_each(tp, &p->threads) {
-			struct uthread *ut = list_entry(tp, struct uthread, node);
-			if ((int)ut->t->tid == tid && !ut->dead) {
-				r = signal_send(p, ut, sig, &ki);
-				goto out;
-			}
-		}
-	}
-out:
+	struct uthread *ut = uthread_find(tgid, (u32)tid, &p);
+	int r = ut ? signal_send(p, ut, sig, &ki) : -ESRCH;
 	spin_unlock_irqrestore(&proc_lock, f);
 	return r;
 }

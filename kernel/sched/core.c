@@ -11,6 +11,11 @@
  * CPUs: only threads with on_cpu clear are moved between run queues, and a
  * thread woken while on_cpu is still set goes back on its own CPU's queue.
  * __schedule never drops rq->lock between dequeuing prev and the switch.
+ * A prev that may no longer run here (affinity) is dequeued and handed to
+ * finish_switch as rq->migrate_thread with migrating set; it is queued on
+ * an allowed CPU under both run-queue locks, and a wake-up in between
+ * (it may have been preempted while marking itself sleeping) only makes it
+ * runnable instead of queueing it twice.
  *
  * Sleeping: a thread sets its state to SLEEPING and calls schedule(); a
  * wake-up between the two only turns it RUNNABLE again (it is still on the
@@ -38,6 +43,25 @@
  * earliest-deadline one queued elsewhere at the start of schedule() and
  * before idling (dl_pull). A thread's bandwidth is released when it exits.
  *
+ * Lifetime: a thread is reference counted (thread->refs, atomic). Its
+ * joiner owns the first reference; join takes the thread off all_threads
+ * under thread_lock and drops it. A dead detached thread is reaped by
+ * whichever joiner (or thread_detach) claims it first: the claim is the
+ * removal from all_threads, under thread_lock, so exactly one party drops
+ * the owner's reference (claim_locked). A thread on all_threads therefore always has
+ * a reference, so a lookup under thread_lock may take another
+ * (thread_find, thread_with) and use the thread after dropping the lock;
+ * the last thread_put frees the struct, arch context and stack. A thread
+ * found dead under its rq->lock refuses scheduling changes (-ESRCH).
+ * Freeing a dead thread waits for the CPU to be off it: join and the
+ * reapers claim it only once on_cpu is clear, and finish_switch reads prev
+ * before clearing on_cpu, its last touch of prev; release_owner waits for
+ * a sleep-timer callback still in thread_wake (timer_cancel_sync). The
+ * stack's vmalloc area is unmapped and flushed from every CPU's TLB before
+ * its pages or its address are reused (mm/vmalloc.c): a CPU that kept an
+ * old translation would start the next thread given that address on the
+ * old page (once seen as a new thread starting on zeros, RIP 0).
+ *
  * Lock order: two run queues by ascending CPU number; rq->lock before
  * timer locks and before deadline.c's dl_bw_lock (innermost); thread_lock
  * is never taken inside rq->lock.
@@ -64,7 +88,7 @@
 
 static struct rq runqueues[MAX_CPUS];
 static spinlock_t thread_lock = SPINLOCK_INIT;
-/* thread_lock protects: */
+/* thread_lock protects (a thread's refs is atomic, not under it): */
 static struct list_head all_threads = LIST_HEAD_INIT(all_threads);
 static u32 next_tid = 1;
 static u32 nr_threads;
@@ -353,20 +377,24 @@ static void finish_switch(void)
 	struct rq *rq = this_cpu()->rq;
 	struct thread *prev = rq->prev_thread, *mig = rq->migrate_thread;
 	rq->prev_thread = rq->migrate_thread = NULL;
-	if (prev)
-		WRITE_ONCE(prev->on_cpu, false);
+	/* read before on_cpu goes: a dead prev may be freed from then on */
 	bool prev_dead = prev && prev->state == THREAD_DEAD;
+	if (prev)
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
 	arm_slice_timer(rq);
 	dl_push_waiting(rq);
 	spin_unlock(&rq->lock);
 	if (mig) {
-		/* it may not run here any more: put it where it may */
+		/* it may not run here any more: put it where it may. Both
+		 * locks: mig->cpu is still this CPU, so a waker holds our
+		 * rq->lock while it looks at mig (and sees migrating). */
 		int target = select_cpu(mig);
 		struct rq *dst = &runqueues[target >= 0 ? target : (int)rq->cpu];
-		spin_lock(&dst->lock);
+		double_lock(rq, dst);
+		mig->migrating = false;
 		enqueue_and_preempt(dst, mig, false);
 		rq->nr_migrations++;
-		spin_unlock(&dst->lock);
+		double_unlock(rq, dst);
 	}
 	if (prev_dead)
 		wake_up_all(&join_wq);
@@ -468,7 +496,11 @@ static void __schedule(bool preempt)
 			if (prev->state == THREAD_DEAD)
 				sched_dl_leave(prev); /* releases its bandwidth */
 		} else if (!allowed(prev, rq->cpu)) {
+			/* off every queue until finish_switch requeues it: it
+			 * may be a preempted sleeper, and a wake-up meanwhile
+			 * must not queue it a second time (migrating) */
 			core_dequeue(rq, prev);
+			prev->migrating = true;
 			rq->migrate_thread = prev;
 		}
 	}
@@ -610,6 +642,7 @@ static struct thread *thread_alloc(const char *name)
 	t->created_ns = clock_monotonic_ns();
 	list_init(&t->rq_node);
 	list_init(&t->pi_held);
+	t->refs = 1; /* the owner's: its joiner, or the reaper */
 	irqflags_t f = spin_lock_irqsave(&thread_lock);
 	t->tid = next_tid++;
 	list_add_tail(&t->all, &all_threads);
@@ -620,19 +653,60 @@ static struct thread *thread_alloc(const char *name)
 
 static void share_forget(struct thread *t);
 
-static void thread_free(struct thread *t)
+void thread_get(struct thread *t)
 {
-	irqflags_t f = spin_lock_irqsave(&thread_lock);
+	u32 old = __atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+	if (!old)
+		panic("thread_get: thread %u already freed", t->tid);
+}
+
+void thread_put(struct thread *t)
+{
+	u32 old = __atomic_fetch_sub(&t->refs, 1, __ATOMIC_ACQ_REL);
+	if (old == 1) {
+		if (t->stack)
+			vfree(t->stack);
+		kmem_cache_free(ctx_cache, t->arch);
+		kmem_cache_free(thread_cache, t);
+	} else if (!old) {
+		panic("thread_put: thread %u has no reference left", t->tid);
+	}
+}
+
+/* thread_lock held: claim the owner's reference of t by taking it off the
+ * list of all threads (so no lookup finds it any more) and settling its
+ * share loans; false if somebody claimed it already. Exactly one claim
+ * succeeds, so join, detach and the reapers of detached threads (any
+ * joiner reaps them) never free a thread twice. */
+static bool claim_locked(struct thread *t)
+{
+	if (list_empty(&t->all))
+		return false;
 	if (t->share.lent_to || t->share.recv)
 		share_forget(t);
 	list_del(&t->all);
+	list_init(&t->all); /* empty: claimed */
 	nr_threads--;
+	return true;
+}
+
+/* After a successful claim: drop the owner's reference. Only t arms its
+ * sleep timer, so once dead it stays unarmed, but a firing may still be in
+ * thread_wake(t) on another CPU: wait for it before t can be freed. */
+static void release_owner(struct thread *t)
+{
+	timer_cancel_sync(&t->sleep_timer);
+	thread_put(t);
+}
+
+/* The owner is done with t (joined, or never started). */
+static void thread_free(struct thread *t)
+{
+	irqflags_t f = spin_lock_irqsave(&thread_lock);
+	bool claimed = claim_locked(t);
 	spin_unlock_irqrestore(&thread_lock, f);
-	timer_cancel(&t->sleep_timer);
-	if (t->stack)
-		vfree(t->stack);
-	kmem_cache_free(ctx_cache, t->arch);
-	kmem_cache_free(thread_cache, t);
+	if (claimed)
+		release_owner(t);
 }
 
 struct thread *kthread_create_on(int (*entry)(void *), void *arg, const char *name, cpumask_t mask)
@@ -673,6 +747,8 @@ struct thread *kthread_create(int (*entry)(void *), void *arg, const char *name)
 
 void thread_detach(struct thread *t)
 {
+	/* once detached, any joiner may reap t: keep it until we are done */
+	thread_get(t);
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	bool dead = t->state == THREAD_DEAD && !t->on_cpu;
@@ -680,7 +756,8 @@ void thread_detach(struct thread *t)
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
 	if (dead)
-		thread_free(t);
+		thread_free(t); /* unless a reaper claimed it first */
+	thread_put(t);
 }
 
 void thread_exit(int code)
@@ -708,9 +785,13 @@ static bool reap_detached(void)
 			break;
 		}
 	}
+	/* claimed under the lock: two joiners reaping at once (or a
+	 * thread_detach of a dead thread) must not both free it */
+	if (victim)
+		claim_locked(victim);
 	spin_unlock_irqrestore(&thread_lock, f);
 	if (victim)
-		thread_free(victim);
+		release_owner(victim);
 	return victim != NULL;
 }
 
@@ -744,7 +825,8 @@ bool thread_wake(struct thread *t)
 		return false;
 	}
 	t->state = THREAD_RUNNABLE;
-	if (t->on_rq) { /* it has not switched out yet */
+	if (t->on_rq || t->migrating) { /* not switched out yet, or being moved:
+					 * whoever holds it queues it */
 		spin_unlock(&rq->lock);
 		arch_irq_restore(f);
 		return true;
@@ -766,6 +848,18 @@ bool thread_wake(struct thread *t)
 	arch_irq_restore(f);
 	preempt_check_resched(); /* t may have to run before us, now */
 	return true;
+}
+
+void thread_kick(struct thread *t)
+{
+	irqflags_t f = arch_irq_save();
+	struct rq *rq = lock_thread_rq(t);
+	bool remote = rq->curr == t && rq->cpu != this_cpu()->id;
+	u32 cpu = rq->cpu;
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	if (remote)
+		arch_smp_send_resched(cpu); /* its way out of the IPI passes the kernel's checks */
 }
 
 void thread_yield(void)
@@ -819,6 +913,11 @@ int thread_set_affinity(struct thread *t, cpumask_t mask)
 		return -EINVAL;
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
+	if (t->state == THREAD_DEAD) { /* exited: only a reference keeps it */
+		spin_unlock(&rq->lock);
+		arch_irq_restore(f);
+		return -ESRCH;
+	}
 	if (t->class == &dl_sched_class && t->dl.admitted && !sched_dl_global() &&
 	    !(mask & (1ULL << t->dl.bw_cpu))) {
 		/* partitioned: its bandwidth is reserved on bw_cpu (Linux
@@ -908,6 +1007,11 @@ static int set_sched(struct thread *t, enum set_kind kind, int policy, int value
 	rq->clock = clock_monotonic_ns();
 	bool boosted = t->pi_base.active;
 	int r;
+	if (t->state == THREAD_DEAD) { /* exited (its bandwidth is released) */
+		spin_unlock(&rq->lock);
+		arch_irq_restore(f);
+		return -ESRCH;
+	}
 	switch (kind) {
 	case SET_RT: r = sched_set_rt(t, policy, value); break;
 	case SET_SHARE: r = sched_set_share(t, (u32)value); break;
@@ -1048,7 +1152,8 @@ int thread_set_deadline(struct thread *t, u64 runtime, u64 deadline, u64 period,
 	irqflags_t f = arch_irq_save();
 	struct rq *rq = lock_thread_rq(t);
 	rq->clock = clock_monotonic_ns();
-	int r = sched_set_deadline(t, runtime, deadline, period, flags);
+	/* an exited thread's bandwidth is released: never admit it again */
+	int r = t->state == THREAD_DEAD ? -ESRCH : sched_set_deadline(t, runtime, deadline, period, flags);
 	bool self = t == current_thread();
 	if (!r && t->on_rq) {
 		if (t == rq->curr) {
@@ -1103,21 +1208,31 @@ int sched_dl_set_policy(u32 cpu, const char *name)
 	return r;
 }
 
-int thread_with(u32 tid, int (*fn)(struct thread *t, void *ctx), void *ctx)
+struct thread *thread_find(u32 tid)
 {
-	int r = -ENOENT;
+	struct thread *found = NULL;
 	irqflags_t f = spin_lock_irqsave(&thread_lock);
 	struct list_head *pos;
 	list_for_each(pos, &all_threads) {
 		struct thread *t = list_entry(pos, struct thread, all);
-		if (t->tid == tid && t->state != THREAD_DEAD) {
-			spin_unlock_irqrestore(&thread_lock, f);
-			/* threads are freed only by their joiner: safe for
-			 * the short call, as long as nobody joins it concurrently */
-			return fn(t, ctx);
+		if (t->tid == tid && READ_ONCE(t->state) != THREAD_DEAD) {
+			/* on the list: the owner's reference keeps it */
+			thread_get(t);
+			found = t;
+			break;
 		}
 	}
 	spin_unlock_irqrestore(&thread_lock, f);
+	return found;
+}
+
+int thread_with(u32 tid, int (*fn)(struct thread *t, void *ctx), void *ctx)
+{
+	struct thread *t = thread_find(tid);
+	if (!t)
+		return -ENOENT;
+	int r = fn(t, ctx); /* t may exit or be joined meanwhile: it stays */
+	thread_put(t);
 	return r;
 }
 

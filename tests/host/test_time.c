@@ -6,12 +6,15 @@
  * a second opinion); timer events with a fake timer_device that records
  * every programmed deadline: deadline order, never early, the device always
  * programmed for the current head, callbacks that re-arm or cancel, and a
- * randomized sequence (fixed seed) against a model; udelay. */
+ * randomized sequence (fixed seed) against a model; timer_cancel_sync
+ * waiting for a callback running in another thread; udelay. */
 #define _GNU_SOURCE /* timegm */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -406,6 +409,67 @@ static void test_timer_cancel(void **state)
 	assert_int_equal(shim_irq_nesting(), 0);
 }
 
+/* timer_cancel_sync against a callback in flight: one thread runs
+ * timer_expire, whose callback holds on until released; a second thread's
+ * timer_cancel_sync must not return before the callback has (its owner
+ * frees the event right after: a thread's sleep timer). */
+static int sync_in_cb, sync_release, sync_cb_done, sync_returned, sync_saw_done;
+static void slow_cb(struct timer_event *ev)
+{
+	(void)ev;
+	__atomic_store_n(&sync_in_cb, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&sync_release, __ATOMIC_SEQ_CST))
+		usleep(100);
+	__atomic_store_n(&sync_cb_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static struct timer_event sync_ev = { .fn = slow_cb };
+
+static void *run_expire(void *arg)
+{
+	(void)arg;
+	timer_expire(1000);
+	return NULL;
+}
+
+static void *run_cancel_sync(void *arg)
+{
+	(void)arg;
+	timer_cancel_sync(&sync_ev);
+	__atomic_store_n(&sync_saw_done, __atomic_load_n(&sync_cb_done, __ATOMIC_SEQ_CST), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sync_returned, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void test_timer_cancel_sync_waits_for_callback(void **state)
+{
+	(void)state;
+	timer_cancel_sync(&probes[7].ev); /* never armed, never ran: returns */
+	timer_arm(&probes[0].ev, 100);
+	timer_cancel_sync(&probes[0].ev); /* armed: cancelled, like timer_cancel */
+	assert_false(probes[0].ev.armed);
+	assert_int_equal(expire(10000), 0);
+	assert_int_equal(probes[0].fired, 0);
+
+	timer_arm(&sync_ev, 500);
+	pthread_t ex, ca;
+	assert_int_equal(pthread_create(&ex, NULL, run_expire, NULL), 0);
+	for (int i = 0; i < 20000 && !__atomic_load_n(&sync_in_cb, __ATOMIC_SEQ_CST); i++)
+		usleep(100);
+	assert_true(__atomic_load_n(&sync_in_cb, __ATOMIC_SEQ_CST));
+	assert_false(sync_ev.armed); /* unlinked: timer_cancel alone returns at once */
+	assert_int_equal(pthread_create(&ca, NULL, run_cancel_sync, NULL), 0);
+	usleep(50000);
+	assert_false(__atomic_load_n(&sync_returned, __ATOMIC_SEQ_CST)); /* still waiting */
+	__atomic_store_n(&sync_release, 1, __ATOMIC_SEQ_CST);
+	pthread_join(ex, NULL);
+	pthread_join(ca, NULL);
+	assert_true(sync_returned);
+	assert_true(sync_saw_done); /* returned only after the callback did */
+	timer_cancel_sync(&sync_ev); /* nothing in flight any more: at once */
+	shim_irq_reset(true); /* two threads shared the shim's IRQ counters */
+}
+
 static void test_timer_rearm_moves_head(void **state)
 {
 	(void)state;
@@ -594,6 +658,8 @@ int main(void)
 		cmocka_unit_test(test_calendar_random_vs_libc),
 		cmocka_unit_test_setup_teardown(test_timer_order_and_programming, timer_setup, timer_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_cancel, timer_setup, timer_teardown),
+		cmocka_unit_test_setup_teardown(test_timer_cancel_sync_waits_for_callback, timer_setup,
+						timer_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_rearm_moves_head, timer_setup, timer_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_callbacks_rearm_and_cancel, timer_setup, timer_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_without_device, timer_setup, timer_teardown),
