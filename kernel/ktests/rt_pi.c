@@ -460,9 +460,11 @@ KTEST(rt, rm_feasible_set_meets_every_deadline)
 	if (other_cpu() < 0)
 		KT_SKIP("needs two CPUs (one is isolated for the run)");
 	s = (struct rt_run_spec){ .policy = "rm", .duration_ns = NSEC_PER_SEC, .cpu = -1, .n = 3 };
-	set_task(&s, 0, 5, 20, RT_HARD);
-	set_task(&s, 1, 10, 50, RT_HARD);
-	set_task(&s, 2, 20, 100, RT_HARD);
+	/* soft: a job made late by the host still completes, so every job
+	 * is counted (hard tasks are the next tests' business) */
+	set_task(&s, 0, 5, 20, RT_SOFT);
+	set_task(&s, 1, 10, 50, RT_SOFT);
+	set_task(&s, 2, 20, 100, RT_SOFT);
 	/* a vCPU stalled by its host for tens of ms can make a job late: up
 	 * to three runs for a clean one; a run with misses must have seen
 	 * CPU stalls (a wrong priority order misses without any) */

@@ -73,22 +73,46 @@ KTEST(time, monotonic_never_backwards)
 	KT_EXPECT(prev > first);
 }
 
+/* A (TSC clock, reference) reading pair taken close together: the host
+ * can stop the vCPU between the two reads, so a pair whose TSC reads
+ * bracket more than 100 us is taken again. */
+static bool clock_pair(const struct clocksource *ref, u64 *t, u64 *r)
+{
+	for (int i = 0; i < 20; i++) {
+		u64 a = clock_monotonic_ns(), x = ref->read_ns(), b = clock_monotonic_ns();
+		if (b - a < 100 * NSEC_PER_USEC) {
+			*t = a + (b - a) / 2;
+			*r = x;
+			return true;
+		}
+	}
+	return false;
+}
+
 KTEST(time, rate_matches_reference)
 {
 	const struct clocksource *ref = clock_reference();
 	if (!ref)
 		KT_SKIP("no HPET or ACPI PM timer to compare with");
 	KT_ASSERT(clock_cycle_rate() != 0);
-	u64 t0 = clock_monotonic_ns(), r0 = ref->read_ns();
-	spin_ns(10 * NSEC_PER_MSEC);
-	u64 t1 = clock_monotonic_ns(), r1 = ref->read_ns();
-	s64 dt = (s64)(t1 - t0), dr = (s64)(r1 - r0);
-	KT_ASSERT(dr > 0);
-	s64 diff = dt > dr ? dt - dr : dr - dt;
-	if (diff * 100 > dr)
-		ktest_fail(t, __FILE__, __LINE__, "TSC clock %lld ns vs %s %lld ns over the window (> 1%%)",
-			   (long long)dt, ref->name, (long long)dr);
-	t->checks++;
+	/* the two clocks agree within 1% over 50 ms; up to three windows */
+	s64 dt = 0, dr = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		u64 t0, r0, t1, r1;
+		KT_ASSERT(clock_pair(ref, &t0, &r0));
+		spin_ns(50 * NSEC_PER_MSEC);
+		KT_ASSERT(clock_pair(ref, &t1, &r1));
+		dt = (s64)(t1 - t0);
+		dr = (s64)(r1 - r0);
+		KT_ASSERT(dr > 0);
+		s64 diff = dt > dr ? dt - dr : dr - dt;
+		if (diff * 100 <= dr) {
+			t->checks++;
+			return;
+		}
+	}
+	ktest_fail(t, __FILE__, __LINE__, "TSC clock %lld ns vs %s %lld ns over the window (> 1%%)",
+		   (long long)dt, ref->name, (long long)dr);
 }
 
 KTEST(time, udelay_waits_long_enough)
