@@ -362,10 +362,17 @@ KTEST(sched, rt_runs_before_fair)
 
 KTEST(sched, sleep_precision)
 {
-	u64 t0 = clock_monotonic_ns();
-	thread_sleep_ns(5 * NSEC_PER_MSEC);
-	u64 d = clock_monotonic_ns() - t0;
-	KT_EXPECT(d >= 5 * NSEC_PER_MSEC);
+	/* never early; late by less than 25 ms in one of three sleeps (a
+	 * host stall of the vCPU can delay any single wake-up that much) */
+	u64 d = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		u64 t0 = clock_monotonic_ns();
+		thread_sleep_ns(5 * NSEC_PER_MSEC);
+		d = clock_monotonic_ns() - t0;
+		KT_EXPECT(d >= 5 * NSEC_PER_MSEC);
+		if (d < 30 * NSEC_PER_MSEC)
+			break;
+	}
 	KT_EXPECT(d < 30 * NSEC_PER_MSEC);
 }
 
