@@ -84,11 +84,19 @@ struct counter_ctx {
 	struct mutex m;
 	volatile u64 counter;
 	int per_thread;
+	u32 arrived;            /* workers waiting for go */
+	volatile bool go;
 };
 
 static int mutex_worker(void *arg)
 {
 	struct counter_ctx *c = arg;
+	/* start together: a worker that ran all its rounds before the next
+	 * one was created (thread start-up is slow under emulation) would
+	 * leave nobody to contend */
+	__atomic_add_fetch(&c->arrived, 1, __ATOMIC_RELEASE);
+	while (!c->go)
+		thread_yield();
 	for (int i = 0; i < c->per_thread; i++) {
 		mutex_lock(&c->m);
 		u64 v = c->counter;
@@ -106,9 +114,22 @@ KTEST(sched, mutex_contention_exact_count)
 	mutex_init(&c.m, "ktest");
 	c.counter = 0;
 	c.per_thread = 500;
+	c.arrived = 0;
+	c.go = false;
 	struct thread *th[8];
-	for (int i = 0; i < 8; i++)
-		KT_ASSERT((th[i] = kthread_create(mutex_worker, &c, "mutex")) != NULL);
+	for (int i = 0; i < 8; i++) {
+		th[i] = kthread_create(mutex_worker, &c, "mutex");
+		if (!th[i]) {
+			c.go = true;
+			for (int j = 0; j < i; j++)
+				thread_join(th[j], NULL);
+			KT_ASSERT(th[i] != NULL);
+		}
+	}
+	/* all there (bounded: 5 s), then go */
+	for (int w = 0; w < 5000 && __atomic_load_n(&c.arrived, __ATOMIC_ACQUIRE) < 8; w++)
+		thread_sleep_ns(NSEC_PER_MSEC);
+	c.go = true;
 	for (int i = 0; i < 8; i++)
 		thread_join(th[i], NULL);
 	KT_EXPECT_EQ(c.counter, 8 * 500);
