@@ -16,6 +16,15 @@
  * Page-table pages come from bootmem (mm/bootmem.c) during boot and from the
  * page allocator once mm_init() has closed bootmem.
  *
+ * Locking: kpt_lock serialises changes to the kernel page tables after
+ * boot (arch_vm_map/unmap/protect, arch_map_mmio): two CPUs that found the
+ * same table missing would each install one, and the mappings made through
+ * the table that lost would vanish. Readers (arch_vm_query, the MMU) need
+ * no lock: entries are written whole. TLB flushes run after it is dropped,
+ * except the one after splitting a 2 MiB page, which flush_range does with
+ * interrupts off; CPUs spinning on kpt_lock keep theirs on, so they answer
+ * the shootdown. Not for interrupt context.
+ *
  * Reference: Intel SDM vol. 3A ch. 4.5 (4-level paging). */
 #include <rayos/arch.h>
 #include <rayos/bootinfo.h>
@@ -24,6 +33,7 @@
 #include <rayos/panic.h>
 #include <rayos/bootmem.h>
 #include <rayos/mm.h>
+#include <rayos/spinlock.h>
 #include <rayos/vm.h>
 #include "x86.h"
 
@@ -35,6 +45,8 @@
 #define PTE_G   (1ULL << 8)
 #define PTE_NX  (1ULL << 63)
 #define PTE_ADDR 0x000ffffffffff000ULL
+
+static spinlock_t kpt_lock = SPINLOCK_INIT;
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __bss_end[], __kernel_end[];
@@ -117,9 +129,11 @@ void *arch_map_mmio(u64 phys, size_t size)
 	u64 len = ALIGN_UP(phys + size, 4096) - base;
 	if (!size || mmio_next + len > MMIO_BASE + MMIO_SIZE || !kernel_pml4)
 		return NULL;
+	spin_lock(&kpt_lock);
 	u64 va = mmio_next;
 	mmio_next += len;
 	map_range(va, base, len, PTE_W | PTE_PCD | PTE_PWT | nx_bit, 4096);
+	spin_unlock(&kpt_lock);
 	for (u64 off = 0; off < len; off += 4096)
 		invlpg(va + off);
 	return (void *)(va + (phys - base));
@@ -247,14 +261,17 @@ int arch_vm_map(u64 va, u64 pa, size_t len, unsigned prot)
 	for (u64 off = 0; off < len; off += 4096)
 		if (!arch_vm_query(va + off, NULL, NULL, NULL))
 			return -EEXIST;
+	spin_lock(&kpt_lock);
 	for (u64 off = 0; off < len; off += 4096) {
 		u64 *pte = pte_lookup(va + off, true);
 		if (!pte) {
+			spin_unlock(&kpt_lock);
 			arch_vm_unmap(va, off);
 			return -ENOMEM;
 		}
 		*pte = (pa + off) | PTE_P | prot_bits(prot);
 	}
+	spin_unlock(&kpt_lock);
 	return 0;
 }
 
@@ -263,11 +280,13 @@ int arch_vm_unmap(u64 va, size_t len)
 	if (!kernel_va(va, len))
 		return -EINVAL;
 	len = ALIGN_UP(len, 4096);
+	spin_lock(&kpt_lock);
 	for (u64 off = 0; off < len; off += 4096) {
 		u64 *pte = pte_lookup(va + off, false);
 		if (pte)
 			*pte = 0;
 	}
+	spin_unlock(&kpt_lock);
 	flush_range(va, len);
 	return 0;
 }
@@ -284,12 +303,16 @@ int arch_vm_protect(u64 va, size_t len, unsigned prot)
 		if (arch_vm_query(va + off, &pa, NULL, NULL))
 			return -ENOENT;
 	}
+	spin_lock(&kpt_lock);
 	for (u64 off = 0; off < len; off += 4096) {
 		u64 *pte = pte_lookup(va + off, true);
-		if (!pte)
+		if (!pte) {
+			spin_unlock(&kpt_lock);
 			return -ENOMEM;
+		}
 		*pte = (*pte & PTE_ADDR) | PTE_P | prot_bits(prot) | (*pte & PTE_G);
 	}
+	spin_unlock(&kpt_lock);
 	flush_range(va, len);
 	return 0;
 }

@@ -201,6 +201,79 @@ KTEST(mm, vfree_flushes_every_cpu_while_caller_migrates)
 		res.reused, s.stale);
 }
 
+/* Two CPUs map pages into the same fresh 2 MiB regions at the same moment:
+ * both find the region's page table missing. Without kpt_lock both
+ * installed one and the mapping made through the losing table vanished. */
+#define PT_RACE_REGIONS 32
+struct pt_race {
+	u64 base, pa;
+	u32 ready[PT_RACE_REGIONS];
+	int err[2];
+	bool timed_out;
+};
+
+static int pt_race_worker(void *arg)
+{
+	struct pt_race *s = (struct pt_race *)((uintptr_t)arg & ~1UL);
+	int me = (int)((uintptr_t)arg & 1);
+	for (int r = 0; r < PT_RACE_REGIONS; r++) {
+		__atomic_add_fetch(&s->ready[r], 1, __ATOMIC_ACQ_REL);
+		u64 end = clock_monotonic_ns() + NSEC_PER_SEC;
+		while (__atomic_load_n(&s->ready[r], __ATOMIC_ACQUIRE) < 2) {
+			if (clock_monotonic_ns() > end) {
+				WRITE_ONCE(s->timed_out, true);
+				break;
+			}
+			arch_cpu_relax();
+		}
+		int e = arch_vm_map(s->base + (u64)r * (2ULL << 20) + (u64)me * PAGE_SIZE, s->pa, PAGE_SIZE,
+				    VM_READ | VM_WRITE);
+		if (e && !s->err[me])
+			s->err[me] = e;
+	}
+	return 0;
+}
+
+KTEST(mm, kernel_page_tables_built_by_two_cpus_at_once)
+{
+	static struct pt_race s;
+	if (nr_cpus_online < 2)
+		KT_SKIP("needs two CPUs");
+	memset(&s, 0, sizeof(s));
+	u64 lo, hi;
+	arch_vmalloc_range(&lo, &hi);
+	/* the top of the vmalloc range: first-fit never gets there, so the
+	 * regions' page tables do not exist yet (on a first run) */
+	s.base = hi - (u64)(PT_RACE_REGIONS + 1) * (2ULL << 20);
+	s.base &= ~((2ULL << 20) - 1);
+	struct page *pg = alloc_page(GFP_KERNEL | GFP_ZERO);
+	KT_ASSERT(pg != NULL);
+	s.pa = page_to_pfn(pg) << PAGE_SHIFT;
+	struct thread *w[2];
+	for (int i = 0; i < 2; i++) {
+		w[i] = kthread_create_on(pt_race_worker, (void *)((uintptr_t)&s | (uintptr_t)i), "pt-race",
+					 1ULL << i);
+		KT_ASSERT(w[i] != NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		thread_join(w[i], NULL);
+	KT_EXPECT(!s.timed_out);
+	KT_EXPECT_EQ(s.err[0], 0);
+	KT_EXPECT_EQ(s.err[1], 0);
+	u32 lost = 0;
+	for (int r = 0; r < PT_RACE_REGIONS; r++)
+		for (int i = 0; i < 2; i++) {
+			u64 va = s.base + (u64)r * (2ULL << 20) + (u64)i * PAGE_SIZE, pa = 0;
+			if (arch_vm_query(va, &pa, NULL, NULL) || pa != s.pa)
+				lost++;
+			arch_vm_unmap(va, PAGE_SIZE);
+		}
+	t->checks++;
+	if (lost)
+		ktest_fail(t, __FILE__, __LINE__, "%u of %u mappings lost", lost, 2 * PT_RACE_REGIONS);
+	free_pages(pg, 0);
+}
+
 #define NLIVE 256
 
 KTEST(mm, pages_stress_all_orders)
