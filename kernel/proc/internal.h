@@ -145,6 +145,7 @@ struct process {
 	int exit_signal;                /* sent to the parent at exit (clone's low byte) */
 	bool group_exit;                /* exit_group / fatal signal under way */
 	bool autoreap;                  /* orphan of the kernel: reaped by kreaper */
+	bool unkillable;                /* init: user signals need a handler */
 	bool stopped;
 	int report;                     /* 0, or the stop/cont event waiters still see */
 	struct sighand *sighand;

@@ -547,8 +547,10 @@ int proc_spawn(const struct proc_spawn *a)
 	list_add_tail(&p->all, &proc_all);
 	list_add_tail(&ut->node, &p->threads);
 	p->nr_live = 1;
-	if (a->init)
+	if (a->init) {
 		init_proc = p;
+		p->unkillable = true;
+	}
 	t->proc = p;
 	t->uvm = vm;
 	t->uthread = ut;

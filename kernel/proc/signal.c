@@ -115,6 +115,11 @@ int signal_send(struct process *p, struct uthread *ut, int sig, const struct ksi
 		return p ? 0 : -ESRCH; /* a zombie takes signals and ignores them */
 	if (sig == 0)
 		return 0;
+	/* init takes from user space only the signals it has a handler for
+	 * (Linux: SIGNAL_UNKILLABLE): SIGKILL, SIGSTOP and default actions
+	 * are dropped. Kernel-made ones (faults, SIGALRM, SIGCHLD) pass. */
+	if (p->unkillable && info && info->code <= 0 && p->sighand->act[sig].handler == SIG_DFL)
+		return 0;
 	if (sig == SIGKILL) {
 		kill_process_now(p, SIGKILL);
 		return 0;

@@ -277,6 +277,16 @@ def test_init_is_pid_1(boot, initrd):
     mark = len(v.transcript)
     v.send("cat /proc/1/stat\r")
     v.wait_for(rb"1 \(sh\) [RS] 0 1 1 ", timeout=30, start=mark)
+    # init takes from user space only signals it handles (Linux: init is
+    # SIGNAL_UNKILLABLE): SIGKILL, SIGSTOP and default-action ones are
+    # dropped, and kill() still returns 0; a child process is not protected
+    mark = len(v.transcript)
+    v.send("kill -KILL 1; kill -STOP 1; kill -USR1 1; echo init-kept-$?\r")
+    v.wait_for(rb"init-kept-0\r*\n", timeout=30, start=mark)
+    mark = len(v.transcript)
+    v.send("sh -c 'kill -KILL $$; echo never'; echo child-$?\r")
+    v.wait_for(rb"child-137\r*\n", timeout=30, start=mark)
+    assert b"init exited" not in v.transcript
     v.send("exit 3\r")
     v.wait_for(rb"init exited \(wait status 0x300\)", timeout=30, start=mark)
     v.wait_prompt(timeout=30)
