@@ -2223,6 +2223,28 @@ static int t_poll_sigmask(void)
 	return 0;
 }
 
+/* Many fork children in a row: each must start with its parent's FS base
+ * (musl's fork path reads the thread pointer through %fs at once; a child
+ * that started with FS = 0 died of SIGSEGV there). */
+static int t_fork_children_keep_tls(void)
+{
+	void *tp;
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
+	for (int i = 0; i < 300; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			void *ctp;
+			__asm__ volatile("mov %%fs:0, %0" : "=r"(ctp));
+			_exit(ctp == tp ? 0 : 3);
+		}
+		CHECK(pid > 0);
+		int st = wait_status(pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			FAIL("child %d of 300: wait status %#x", i, st);
+	}
+	return 0;
+}
+
 /* ---- interval timers: setitimer, getitimer, alarm ------------------------ */
 
 static volatile int alrm_count, alrm_code;
@@ -3015,6 +3037,7 @@ static const struct test tests[] = {
 	{ "poll_ppoll", t_poll },
 	{ "ppoll_pselect_sigmask", t_poll_sigmask },
 	{ "itimer_alarm", t_itimer },
+	{ "fork_children_keep_tls", t_fork_children_keep_tls },
 	{ "umask", t_umask },
 	{ "access_faccessat", t_access },
 	{ "proc_uptime", t_proc_uptime },

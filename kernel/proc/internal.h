@@ -110,8 +110,9 @@ struct uthread {
 	volatile bool go;
 	struct trap_frame start;
 	u8 fpu[ARCH_FPU_SIZE] __attribute__((aligned(16)));
-	u64 tls;                        /* CLONE_SETTLS: FS base */
-	bool set_tls;
+	u64 tls;                        /* FS base to start with (CLONE_SETTLS or the parent's) */
+	u64 user_gs;                    /* GS base to start with (the parent's) */
+	bool set_tls;                   /* a clone child: load tls and user_gs */
 	struct completion *vfork_done;  /* the vfork parent waits on it */
 	void *spawn;                    /* struct spawn_req of proc_spawn, or NULL */
 	/* rt_sigsuspend: the mask to restore once a handler frame is built */

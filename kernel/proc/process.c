@@ -272,8 +272,10 @@ static int uthread_entry(void *arg)
 	} else {
 		arch_fpu_restore(ut->fpu);
 	}
-	if (ut->set_tls)
+	if (ut->set_tls) {
 		arch_set_user_fs(t, ut->tls);
+		arch_set_user_gs(t, ut->user_gs);
+	}
 	arch_enter_user(&ut->start);
 }
 
@@ -393,10 +395,13 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	if (newsp)
 		ut->start.rsp = newsp;
 	arch_fpu_save(ut->fpu);
-	if (flags & CLONE_SETTLS) {
-		ut->set_tls = true;
-		ut->tls = tls;
-	}
+	/* the child loads its FS and GS bases itself (uthread_entry): set
+	 * from here, they would reach only its saved context, and a child
+	 * already on a CPU (waiting for go) would enter user mode with the
+	 * MSR value loaded when it was switched in */
+	ut->set_tls = true;
+	ut->tls = (flags & CLONE_SETTLS) ? tls : arch_get_user_fs(pt);
+	ut->user_gs = arch_get_user_gs(pt);
 	if (flags & CLONE_CHILD_CLEARTID)
 		ut->clear_child_tid = ctid;
 	struct completion vfork_done;
@@ -411,8 +416,6 @@ static long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 	inherit_sched(t, pt);
 	ut->t = t;
 	ut->p = p;
-	arch_set_user_fs(t, arch_get_user_fs(pt));
-	arch_set_user_gs(t, arch_get_user_gs(pt));
 	int tid = (int)t->tid;
 	/* user-visible writes before the child can run: failures are ignored
 	 * as Linux does (the ids are also the return value) */
