@@ -58,16 +58,6 @@ struct figure {
 	const char *skipped;
 };
 
-static void sort_u64(u64 *a, u32 n)
-{
-	for (u32 i = 1; i < n; i++)
-		for (u32 j = i; j > 0 && a[j - 1] > a[j]; j--) {
-			u64 x = a[j];
-			a[j] = a[j - 1];
-			a[j - 1] = x;
-		}
-}
-
 static void put_deci(const char *key, u64 d)
 {
 	shell_printf(" %s=%llu.%llu", key, (unsigned long long)(d / 10), (unsigned long long)(d % 10));
@@ -85,7 +75,7 @@ static void report(struct figure *f)
 	}
 	u64 s[RUNS_MAX];
 	memcpy(s, f->v, f->runs * sizeof(u64));
-	sort_u64(s, f->runs);
+	sort(s, f->runs, sizeof(u64), sort_cmp_u64);
 	u64 med = f->runs % 2 ? s[f->runs / 2] : (s[f->runs / 2 - 1] + s[f->runs / 2]) / 2;
 	shell_printf("BENCH name=%s unit=ns", f->name);
 	put_deci("median", med);

@@ -90,14 +90,6 @@ static void status(void)
 	}
 }
 
-static void sort_u64(u64 *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			u64 t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
-		}
-}
-
 #define BENCH_ITERS 20000
 #define BENCH_MAX_RUNS 31
 
@@ -120,7 +112,7 @@ static void bench_one(const char *name, int runs)
 		u64 d = with > base ? with - base : 0;
 		v[r] = cycles_to_ns(d) * 1000 / BENCH_ITERS; /* milli-ns per call */
 	}
-	sort_u64(v, runs);
+	sort(v, (size_t)runs, sizeof(u64), sort_cmp_u64);
 	u64 m = v[runs / 2];
 	shell_printf("BENCH name=%s unit=ns median=%llu.%03llu min=%llu.%03llu max=%llu.%03llu runs=%d iters=%u\n",
 		     name, (unsigned long long)(m / 1000), (unsigned long long)(m % 1000),

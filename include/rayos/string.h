@@ -26,4 +26,11 @@ bool str_starts_with(const char *s, const char *prefix);
 int parse_u64(const char *s, u64 *out);
 int parse_s64(const char *s, s64 *out);
 
+/* lib/sort.c: sort num elements of size bytes in place, ascending by cmp
+ * (stable insertion sort, for small nearly ordered arrays); comparators
+ * for u64 and int arrays. */
+void sort(void *base, size_t num, size_t size, int (*cmp)(const void *a, const void *b));
+int sort_cmp_u64(const void *a, const void *b);
+int sort_cmp_int(const void *a, const void *b);
+
 #endif

@@ -734,16 +734,6 @@ KTEST(uvm, tlb_shootdown_across_cpus)
 	env_end(t, &e);
 }
 
-static void sort_u64(u64 *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			u64 x = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-}
-
 /* Not a pass/fail bound (TCG on a shared host): prints the median cost of
  * a demand fault, a copy-on-write fault and a 4 KiB copy_to_user, each
  * measured around one put_user/copy through the real #PF path, and checks
@@ -788,15 +778,15 @@ KTEST(uvm, fault_costs)
 	}
 	KT_EXPECT_EQ(uvm_fault_count(0) - d0, N);
 	KT_EXPECT_EQ(uvm_fault_count(1) - c0, N);
-	sort_u64(demand, N);
-	sort_u64(cow, N);
-	sort_u64(copy, N);
+	sort(demand, N, sizeof(u64), sort_cmp_u64);
+	sort(cow, N, sizeof(u64), sort_cmp_u64);
+	sort(copy, N, sizeof(u64), sort_cmp_u64);
 	kprintf("    # uvm: median over %d: demand fault %llu ns, copy-on-write fault %llu ns, "
 		"copy_to_user 4 KiB (mapped) %llu ns\n", N,
 		(unsigned long long)cycles_to_ns(demand[N / 2]), (unsigned long long)cycles_to_ns(cow[N / 2]),
 		(unsigned long long)cycles_to_ns(copy[N / 2]));
-	sort_u64(clone_c, 8);
-	sort_u64(put_c, 8);
+	sort(clone_c, 8, sizeof(u64), sort_cmp_u64);
+	sort(put_c, 8, sizeof(u64), sort_cmp_u64);
 	kprintf("    # uvm: median over 8: uvm_clone of %d resident pages %llu ns, its uvm_put %llu ns\n",
 		N, (unsigned long long)cycles_to_ns(clone_c[4]), (unsigned long long)cycles_to_ns(put_c[4]));
 	enter(NULL);

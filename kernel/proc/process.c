@@ -1356,17 +1356,6 @@ SYSCALL(setrlimit, sys_setrlimit);
 
 /* ---- procfs and the shell ---- */
 
-/* Insertion sort, ascending: ids are listed nearly in order already. */
-static void sort_ids(int *a, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
-			int t = a[j];
-			a[j] = a[j - 1];
-			a[j - 1] = t;
-		}
-}
-
 int proc_pids(int *out, int max)
 {
 	int n = 0;
@@ -1383,7 +1372,7 @@ int proc_pids(int *out, int max)
 		n = max;
 	/* pids are thread ids, handed out in increasing order, but a process
 	 * is listed when it is created: sort to be safe */
-	sort_ids(out, n);
+	sort(out, (size_t)n, sizeof(*out), sort_cmp_int); /* nearly in order already */
 	return n;
 }
 
@@ -1403,7 +1392,7 @@ int proc_tids(int pid, int *out, int max)
 	spin_unlock_irqrestore(&proc_lock, f);
 	if (!p)
 		return -ENOENT;
-	sort_ids(out, n);
+	sort(out, (size_t)n, sizeof(*out), sort_cmp_int); /* nearly in order already */
 	return n;
 }
 

@@ -355,6 +355,42 @@ static void test_parse_s64(void **state)
 	}
 }
 
+/* sort(): random u64 and int arrays (fixed seed) come out ascending and a
+ * permutation of the input; records with equal keys keep their order. */
+static void test_sort(void **state)
+{
+	(void)state;
+	u64 seed = 12345;
+	for (int round = 0; round < 50; round++) {
+		u64 v[64], orig[64];
+		int n = round % 64;
+		for (int i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			v[i] = orig[i] = (seed >> 33) % (round < 25 ? 8 : 1000000);
+		}
+		sort(v, (size_t)n, sizeof(u64), sort_cmp_u64);
+		for (int i = 1; i < n; i++)
+			assert_true(v[i - 1] <= v[i]);
+		u64 sa = 0, sb = 0, xa = 0, xb = 0;
+		for (int i = 0; i < n; i++) {
+			sa += v[i];
+			sb += orig[i];
+			xa ^= v[i] * 0x9e3779b97f4a7c15ULL;
+			xb ^= orig[i] * 0x9e3779b97f4a7c15ULL;
+		}
+		assert_true(sa == sb && xa == xb);
+	}
+	int a[] = { 5, -3, 9, 0, -3, 7, 2 };
+	sort(a, 7, sizeof(int), sort_cmp_int);
+	int want[] = { -3, -3, 0, 2, 5, 7, 9 };
+	assert_memory_equal(a, want, sizeof(want));
+	struct rec { int key, id; } r[] = { { 2, 0 }, { 1, 1 }, { 2, 2 }, { 1, 3 }, { 0, 4 } };
+	sort(r, 5, sizeof(r[0]), sort_cmp_int); /* key is the first member */
+	int ids[] = { 4, 1, 3, 0, 2 };
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(r[i].id, ids[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_str_starts_with),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_s64),
+		cmocka_unit_test(test_sort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
